@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * The one command, `shaftgate`. Each subcommand lives in its own file and returns an exit code;
+ * this file only dispatches and turns crashes into a logged exit 1 (systemd restarts the agent).
+ */
+import { packageVersion } from '../runtime/package-info.js';
+import { checkConfigCommand } from './commands/check-config.js';
+import { demoCommand } from './commands/demo.js';
+import { runCommand } from './commands/run.js';
+import { simulateCommand } from './commands/simulate.js';
+import { ExitCode, type CommandIo } from './exit-codes.js';
+
+type Command = (args: string[], io: CommandIo) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  run: { run: runCommand, summary: 'run the agent with a config file' },
+  'check-config': { run: checkConfigCommand, summary: 'validate config files; exit 3 if any is invalid' },
+  demo: { run: demoCommand, summary: 'simulators + embedded broker + agent on this machine' },
+  simulate: { run: simulateCommand, summary: 'run the field-device simulators' },
+};
+
+export const MAIN_USAGE = `Usage: shaftgate <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(14)}${c.summary}`)
+  .join('\n')}
+
+Run "shaftgate <command> --help" for a command's options.
+
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid config, 4 start-up failed.
+`;
+
+export async function main(argv: string[], io: CommandIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? io.stderr : io.stdout)(MAIN_USAGE);
+    return name === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout(`shaftgate ${packageVersion()}\n`);
+    return ExitCode.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`shaftgate: unknown command "${name}"\n\n${MAIN_USAGE}`);
+    return ExitCode.usage;
+  }
+  return command.run(rest, io);
+}
+
+const io: CommandIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+};
+
+process.on('uncaughtException', (error) => {
+  process.stderr.write(`shaftgate: internal error: ${error.stack ?? String(error)}\n`);
+  process.exit(ExitCode.internalError);
+});
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`shaftgate: internal error (unhandled rejection): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+  process.exit(ExitCode.internalError);
+});
+
+main(process.argv.slice(2), io).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`shaftgate: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(ExitCode.internalError);
+  },
+);

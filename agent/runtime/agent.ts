@@ -1,0 +1,165 @@
+/**
+ * Wires the agent together and owns its lifecycle. Data flows one way:
+ * drivers → scheduler → point table (in memory, immediately) and store writer (bounded queue) →
+ * SQLite outbox → forwarder → MQTT. Nothing on the left waits for anything on the right.
+ */
+import type { Config } from '../../config/schema.js';
+import { createDriver } from '../../drivers/factory.js';
+import type { Driver } from '../../drivers/driver.js';
+import { startHttpServer, type HealthReport, type HttpServerHandle } from '../http/http-server.js';
+import type { Clock } from '../model/clock.js';
+import type { PollCycle } from '../model/sample.js';
+import { PollScheduler } from '../scheduler/poll-scheduler.js';
+import { PointTable } from '../state/point-table.js';
+import { Store } from '../store/store.js';
+import { StoreWriter } from '../store/store-writer.js';
+import { Forwarder } from '../upstream/forwarder.js';
+import type { Logger } from './logger.js';
+
+/** A poll loop that has not completed any cycle for this long is not live (a silent stall). */
+const STALL_FACTOR = 5;
+const HISTORY_PRUNE_INTERVAL_MS = 3_600_000;
+
+export interface AgentDeps {
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface StopReport {
+  durationMs: number;
+  pollsDrained: boolean;
+  outboxRows: number;
+}
+
+export class Agent {
+  private readonly pointTable: PointTable;
+  private readonly drivers: Driver[];
+  private readonly scheduler: PollScheduler;
+  private store: Store | null = null;
+  private writer: StoreWriter | null = null;
+  private forwarder: Forwarder | null = null;
+  private http: HttpServerHandle | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
+  private readonly startedAt: number;
+  private readonly stallAfterMs: number;
+  private stopping = false;
+
+  constructor(
+    private readonly config: Config,
+    private readonly deps: AgentDeps,
+  ) {
+    this.startedAt = deps.clock.now();
+    this.pointTable = new PointTable(config, deps.clock);
+    this.drivers = config.devices.map((device) => createDriver(device, deps.clock, deps.logger));
+    this.scheduler = new PollScheduler({
+      devices: config.devices.map((device, index) => ({ driver: this.drivers[index]!, pollIntervalMs: device.pollIntervalMs })),
+      clock: deps.clock,
+      logger: deps.logger.child({ component: 'scheduler' }),
+      onCycle: (cycle) => this.onCycle(cycle),
+    });
+    const slowest = Math.max(...config.devices.map((d) => d.pollIntervalMs + d.timeoutMs * (d.retries + 1)));
+    this.stallAfterMs = Math.max(10_000, slowest * STALL_FACTOR);
+  }
+
+  /** Opens the store and the HTTP server, then starts polling and forwarding. Throws on start-up failure. */
+  async start(): Promise<void> {
+    const { clock, logger } = this.deps;
+    this.store = Store.open(this.config.store, { clock, logger: logger.child({ component: 'store' }) });
+    this.forwarder = new Forwarder({
+      mqtt: this.config.mqtt,
+      gateway: this.config.gateway,
+      outbox: this.store,
+      clock,
+      logger: logger.child({ component: 'forwarder' }),
+    });
+    const forwarder = this.forwarder;
+    this.writer = new StoreWriter(this.store, {
+      maxPendingCycles: this.config.store.maxPendingCycles,
+      logger: logger.child({ component: 'store-writer' }),
+      onWritten: () => forwarder.notify(),
+    });
+    this.http = await startHttpServer(this.config.http.host, this.config.http.port, {
+      health: () => this.health(),
+      state: () => this.state(),
+    }, logger.child({ component: 'http' }));
+    this.forwarder.start();
+    this.scheduler.start();
+    const store = this.store;
+    this.pruneTimer = setInterval(() => {
+      try {
+        store.pruneHistory(clock.now());
+      } catch (error) {
+        logger.error({ err: error }, 'pruning history failed; it will be tried again in an hour');
+      }
+    }, HISTORY_PRUNE_INTERVAL_MS);
+    this.pruneTimer.unref();
+    logger.info(
+      { devices: this.config.devices.length, points: this.config.devices.reduce((n, d) => n + d.points.length, 0), http: this.http.url, mqtt: this.config.mqtt.url },
+      'shaftgate agent started',
+    );
+  }
+
+  get httpUrl(): string | null {
+    return this.http?.url ?? null;
+  }
+
+  /**
+   * Clean stop: no new polls, wait for the ones on the wire, write everything they produced to the
+   * store, give the forwarder what is left of the deadline, publish "offline", close.
+   * Whatever is not acknowledged by then stays in the outbox and is sent after the next start.
+   */
+  async stop(deadlineMs = 4000): Promise<StopReport> {
+    const { clock, logger } = this.deps;
+    if (this.stopping) return { durationMs: 0, pollsDrained: true, outboxRows: -1 };
+    this.stopping = true;
+    const begun = clock.monotonic();
+    const remaining = () => Math.max(0, deadlineMs - (clock.monotonic() - begun));
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    await this.scheduler.stop(Math.min(2000, remaining()));
+    const pollsDrained = this.scheduler.stats().every((s) => !s.polling);
+    await Promise.all(this.drivers.map((driver) => driver.close()));
+    this.writer?.flush();
+    await this.forwarder?.stop(Math.max(200, remaining() - 300));
+    await this.http?.close();
+    const outboxRows = this.store?.stats().rows ?? 0;
+    this.store?.close();
+    const durationMs = Math.round(clock.monotonic() - begun);
+    logger.info({ durationMs, pollsDrained, outboxRows }, 'shaftgate agent stopped');
+    return { durationMs, pollsDrained, outboxRows };
+  }
+
+  health(): HealthReport {
+    const reasons: string[] = [];
+    const sinceProgress = this.scheduler.sinceLastProgressMs();
+    const live = sinceProgress <= this.stallAfterMs && !this.stopping;
+    if (!live) reasons.push(this.stopping ? 'agent is stopping' : `no poll cycle completed for ${Math.round(sinceProgress)} ms (poll loop stalled?)`);
+    for (const device of this.pointTable.staleDevices()) {
+      reasons.push(
+        device.lastGoodCycleAt === null
+          ? `device ${device.deviceId} (${device.system}) has not answered yet`
+          : `device ${device.deviceId} (${device.system}) has not answered for ${this.deps.clock.now() - device.lastGoodCycleAt} ms (deadline ${device.staleAfterMs} ms)`,
+      );
+    }
+    const writerStats = this.writer?.stats();
+    if (writerStats?.lastError) reasons.push(`store: ${writerStats.lastError}`);
+    return {
+      live,
+      ready: live && reasons.length === 0,
+      reasons,
+      uptimeMs: this.deps.clock.now() - this.startedAt,
+      devices: this.drivers.map((driver) => driver.stats()),
+      schedule: this.scheduler.stats(),
+      store: writerStats ?? null,
+      uplink: this.forwarder?.stats() ?? null,
+    };
+  }
+
+  state(): unknown {
+    return { gateway: this.config.gateway, at: this.deps.clock.now(), devices: this.pointTable.deviceStates(), points: this.pointTable.snapshot() };
+  }
+
+  private onCycle(cycle: PollCycle): void {
+    this.pointTable.apply(cycle);
+    this.writer?.enqueue(cycle);
+  }
+}

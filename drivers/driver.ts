@@ -1,0 +1,37 @@
+/**
+ * The small interface every transport implements (EdgeX calls it a ProtocolDriver). The scheduler
+ * owns timing; a driver owns its connection and its prepared read plan.
+ */
+import type { Sample } from '../agent/model/sample.js';
+
+export interface Driver {
+  readonly deviceId: string;
+  /**
+   * Runs the prepared read plan once. Never throws and never hangs past its configured timeouts:
+   * every configured point gets exactly one sample, with a quality that says why when it is not good.
+   */
+  poll(): Promise<Sample[]>;
+  /** Closes the connection; a poll in progress finishes with comm_error samples. */
+  close(): Promise<void>;
+  stats(): DriverStats;
+}
+
+export interface DriverStats {
+  deviceId: string;
+  endpoint: string;
+  connected: boolean;
+  requests: number;
+  responses: number;
+  errors: {
+    timeout: number;
+    exception: number;
+    framing: number;
+    connection: number;
+  };
+  /** Responses that matched no waiting request (late answers after a timeout), discarded. */
+  discardedResponses: number;
+  reconnects: number;
+  lastSuccessAt: number | null;
+  lastError: string | null;
+  roundTripMs: { p50: number | null; p90: number | null; p99: number | null; max: number | null };
+}
