@@ -96,7 +96,7 @@ export const deviceSchema = z.discriminatedUnion('transport', [modbusTcpDeviceSc
 export const mqttSchema = z.strictObject({
   url: z
     .string()
-    .regex(/^(mqtts?|tcp|tls|ssl):\/\/[^\s/]+(:\d+)?$/, 'an URL like mqtt://host:1883 or mqtts://host:8883')
+    .regex(/^(mqtts?|tcp|tls|ssl):\/\/[^\s/]+(:\d+)?$/, 'a URL like mqtt://host:1883 or mqtts://host:8883')
     .describe('broker URL; mqtts:// for TLS'),
   protocolVersion: z.union([z.literal(5), z.literal(4)]).default(5).describe('5 for MQTT 5, 4 for MQTT 3.1.1'),
   clientId: z.string().min(1).max(128).optional().describe('defaults to shaftgate-<mineId>-<gatewayId>'),
