@@ -14,6 +14,12 @@ const identifier = z
 /** MQTT topic levels must not contain wildcards or separators. */
 const topicLevel = identifier.describe('one MQTT topic level: no "/", "+" or "#"');
 
+/**
+ * Cross-field checks run even when other fields already failed, so an electrician sees every
+ * problem in one pass. Their code therefore checks the shapes it relies on.
+ */
+const ALWAYS = { when: () => true } as const;
+
 const port = z.number().int().min(1).max(65535);
 const durationMs = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -46,6 +52,7 @@ export const pointSchema = z
     unit: z.string().max(16).optional().describe('engineering unit, e.g. "%CH4", "ppm", "MPa"'),
   })
   .superRefine((point, ctx) => {
+    if (typeof point.table !== 'string' || typeof point.type !== 'string') return;
     const bitTable = point.table === 'coil' || point.table === 'discrete_input';
     if (bitTable && point.type !== 'bool' && point.type !== 'uint16') {
       ctx.addIssue({ code: 'custom', path: ['type'], message: `a ${point.table} is one bit: its type must be "bool", not "${point.type}"` });
@@ -53,7 +60,7 @@ export const pointSchema = z
     if (!bitTable && point.type === 'bool') {
       ctx.addIssue({ code: 'custom', path: ['type'], message: `type "bool" needs table "coil" or "discrete_input"; a ${point.table} register is a number` });
     }
-  });
+  }, ALWAYS);
 
 export const modbusTcpDeviceSchema = z
   .strictObject({
@@ -74,7 +81,8 @@ export const modbusTcpDeviceSchema = z
   })
   .superRefine((device, ctx) => {
     const seen = new Map<string, number>();
-    device.points.forEach((point, index) => {
+    (Array.isArray(device.points) ? device.points : []).forEach((point, index) => {
+      if (typeof point?.id !== 'string') return;
       const first = seen.get(point.id);
       if (first !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['points', index, 'id'], message: `point id "${point.id}" is already used by points[${first}] of this device` });
@@ -82,14 +90,15 @@ export const modbusTcpDeviceSchema = z
         seen.set(point.id, index);
       }
     });
-    if (device.timeoutMs * (device.retries + 1) > device.pollIntervalMs * 10) {
+    const timing = [device.timeoutMs, device.retries, device.pollIntervalMs];
+    if (timing.every((n) => typeof n === 'number') && device.timeoutMs * (device.retries + 1) > device.pollIntervalMs * 10) {
       ctx.addIssue({
         code: 'custom',
         path: ['timeoutMs'],
         message: `timeoutMs × (retries + 1) = ${device.timeoutMs * (device.retries + 1)} ms is more than 10 poll intervals (${device.pollIntervalMs * 10} ms): a dead device would hold its cycle far too long`,
       });
     }
-  });
+  }, ALWAYS);
 
 export const deviceSchema = z.discriminatedUnion('transport', [modbusTcpDeviceSchema]);
 
@@ -146,7 +155,8 @@ export const configSchema = z
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
-    config.devices.forEach((device, index) => {
+    (Array.isArray(config.devices) ? config.devices : []).forEach((device, index) => {
+      if (typeof device?.id !== 'string') return;
       const first = seen.get(device.id);
       if (first !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['devices', index, 'id'], message: `device id "${device.id}" is already used by devices[${first}]` });
@@ -154,7 +164,7 @@ export const configSchema = z
         seen.set(device.id, index);
       }
     });
-  })
+  }, ALWAYS)
   .describe('shaftgate gateway configuration');
 
 export type Config = z.infer<typeof configSchema>;

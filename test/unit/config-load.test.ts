@@ -147,6 +147,15 @@ describe('schema errors', () => {
     ]);
   });
 
+  it('reports cross-field problems (duplicate ids, coil types) in the same pass as other errors', () => {
+    expect(issuesOf('cross-field-with-other-errors.yaml')).toEqual([
+      '4:57 mqtt.keepaliveSeconds: expected a number, got the string "x"',
+      '10:54 devices[0].points[0].type: a coil is one bit: its type must be "bool", not "float32"',
+      '10:71 devices[0].points[1].id: point id "p" is already used by points[0] of this device',
+      '11:9 devices[1].id: device id "a" is already used by devices[0]',
+    ]);
+  });
+
   it('rejects duplicate device ids at the second one', () => {
     expect(issuesOf('duplicate-device-ids.yaml')).toEqual(['16:9 devices[1].id: device id "substation" is already used by devices[0]']);
   });
