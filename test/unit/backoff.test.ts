@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { Backoff } from '../../drivers/backoff.js';
+
+describe('backoff', () => {
+  it('grows exponentially up to the cap, with jitter inside [min/2, ceiling]', () => {
+    const top = new Backoff(100, 1000, () => 1);
+    expect([top.nextDelay(), top.nextDelay(), top.nextDelay(), top.nextDelay(), top.nextDelay()]).toEqual([100, 200, 400, 800, 1000]);
+    const bottom = new Backoff(100, 1000, () => 0);
+    expect([bottom.nextDelay(), bottom.nextDelay()]).toEqual([50, 50]);
+  });
+
+  it('starts over after a success', () => {
+    const backoff = new Backoff(100, 1000, () => 1);
+    backoff.nextDelay();
+    backoff.nextDelay();
+    backoff.reset();
+    expect(backoff.consecutiveFailures).toBe(0);
+    expect(backoff.nextDelay()).toBe(100);
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../config/schema.js';
+import type { Clock } from '../../agent/model/clock.js';
+import { PointTable } from '../../agent/state/point-table.js';
+
+function manualClock(start = 1_700_000_000_000): Clock & { advance(ms: number): void } {
+  let now = start;
+  return { now: () => now, monotonic: () => now - start, advance: (ms) => (now += ms) };
+}
+
+const config = configSchema.parse({
+  version: 1,
+  gateway: { mineId: 'm', gatewayId: 'g' },
+  store: { path: '/tmp/x.db' },
+  mqtt: { url: 'mqtt://127.0.0.1:1883' },
+  devices: [
+    {
+      id: 'sm-1',
+      system: 'safety_monitoring',
+      transport: 'modbus-tcp',
+      host: '127.0.0.1',
+      pollIntervalMs: 1000,
+      points: [{ id: 'ch4', table: 'input', address: 0, type: 'float32' }],
+    },
+  ],
+});
+
+describe('point table', () => {
+  it('shows unknown before the first poll, never a zero', () => {
+    const table = new PointTable(config, manualClock());
+    expect(table.get('sm-1', 'ch4')).toMatchObject({ value: null, quality: 'stale', ts: null });
+    expect(table.staleDevices().map((d) => d.deviceId)).toEqual(['sm-1']);
+  });
+
+  it('holds a good value until it is older than 3 poll intervals, then shows it as stale', () => {
+    const clock = manualClock();
+    const table = new PointTable(config, clock);
+    const ts = clock.now();
+    table.apply({ deviceId: 'sm-1', startedAt: ts, finishedAt: ts, samples: [{ deviceId: 'sm-1', pointId: 'ch4', value: 0.5, quality: 'good', ts, mono: 0 }] });
+    clock.advance(3000);
+    expect(table.get('sm-1', 'ch4')).toMatchObject({ value: 0.5, quality: 'good' });
+    expect(table.staleDevices()).toEqual([]);
+    clock.advance(1);
+    expect(table.get('sm-1', 'ch4')).toMatchObject({ value: null, quality: 'stale', lastGoodAt: ts });
+    expect(table.staleDevices().map((d) => d.deviceId)).toEqual(['sm-1']);
+  });
+
+  it('a failed read replaces the value with null and its quality, keeping lastGoodAt', () => {
+    const clock = manualClock();
+    const table = new PointTable(config, clock);
+    const ts = clock.now();
+    table.apply({ deviceId: 'sm-1', startedAt: ts, finishedAt: ts, samples: [{ deviceId: 'sm-1', pointId: 'ch4', value: 0.5, quality: 'good', ts, mono: 0 }] });
+    clock.advance(1000);
+    const later = clock.now();
+    table.apply({ deviceId: 'sm-1', startedAt: later, finishedAt: later, samples: [{ deviceId: 'sm-1', pointId: 'ch4', value: null, quality: 'timeout', ts: later, mono: 1 }] });
+    expect(table.get('sm-1', 'ch4')).toMatchObject({ value: null, quality: 'timeout', lastGoodAt: ts, ts: later });
+  });
+});
