@@ -1,0 +1,33 @@
+/**
+ * What the forwarder needs from the store: the outbox, read oldest first and deleted only after
+ * the broker acknowledged. Kept as an interface so the forwarder can be tested without SQLite and
+ * so a later store (disk budget, eviction) can change behind it.
+ */
+
+/** One message waiting to be sent. `body` is already JSON text: it is spliced, never re-parsed. */
+export interface OutboxRow {
+  /** Position in the outbox; strictly increasing and never reused (SQLite AUTOINCREMENT). */
+  id: number;
+  stream: string;
+  /** Sequence number within the stream, starting at 1; survives restarts and never repeats. */
+  seq: number;
+  /** Message id (UUID); a message sent twice carries the same id, so the platform can drop the copy. */
+  msgId: string;
+  /** Wall-clock ms when the gateway recorded the data (for telemetry: when the poll cycle finished). */
+  recordedAt: number;
+  body: string;
+}
+
+export interface OutboxStats {
+  rows: number;
+  /** recordedAt of the oldest row waiting, or null when the outbox is empty. */
+  oldestRecordedAt: number | null;
+}
+
+export interface OutboxSource {
+  /** Up to `limit` rows with id > afterId, ordered by id. */
+  peek(afterId: number, limit: number): OutboxRow[];
+  /** Deletes the rows, in one transaction. Call only for rows the broker acknowledged. */
+  ack(ids: readonly number[]): void;
+  stats(): OutboxStats;
+}
