@@ -35,9 +35,32 @@ export const SYSTEM_KINDS = [
 export const systemKind = z.enum(SYSTEM_KINDS).describe('which of the mine systems this device belongs to');
 
 export const REGISTER_TABLES = ['coil', 'discrete_input', 'holding', 'input'] as const;
-export const VALUE_TYPES = ['bool', 'int16', 'uint16', 'int32', 'uint32', 'float32', 'float64'] as const;
+export const VALUE_TYPES = ['bool', 'bit', 'int16', 'uint16', 'int32', 'uint32', 'float32', 'float64', 'string'] as const;
 /** Byte order inside a 16-bit word (AB/BA) and word order across words (ABCD vs CDAB), as the field calls it. */
 export const BYTE_ORDERS = ['ABCD', 'CDAB', 'BADC', 'DCBA'] as const;
+/** Numeric register types: the ones scale/offset and `analog` apply to. */
+const NUMERIC_TYPES: readonly string[] = ['int16', 'uint16', 'int32', 'uint32', 'float32', 'float64'];
+/** Registers a string point may span: what one read request can return. */
+export const MAX_STRING_REGISTERS = 125;
+
+export const analogInputSchema = z
+  .strictObject({
+    rawAt4mA: z.number().finite().describe('raw register value at 4 mA, e.g. 4000 (µA) or 0 (counts)'),
+    rawAt20mA: z.number().finite().describe('raw register value at 20 mA, e.g. 20000 (µA) or 27648 (counts)'),
+    low: z.number().finite().describe('engineering value at 4 mA (bottom of the measuring range)'),
+    high: z.number().finite().describe('engineering value at 20 mA (top of the measuring range)'),
+  })
+  .superRefine((analog, ctx) => {
+    if (analog.rawAt4mA === analog.rawAt20mA) {
+      ctx.addIssue({ code: 'custom', path: ['rawAt20mA'], message: 'rawAt20mA must differ from rawAt4mA: the two ends of the 4–20 mA loop cannot read the same' });
+    }
+    if (analog.low === analog.high) {
+      ctx.addIssue({ code: 'custom', path: ['high'], message: 'high must differ from low: the measuring range cannot be empty' });
+    }
+  })
+  .describe(
+    'raw 4–20 mA input: engineering = low + (raw − rawAt4mA) / (rawAt20mA − rawAt4mA) × (high − low); a loop below 3.8 mA or above 20.5 mA is a sensor fault (no value)',
+  );
 
 export const pointSchema = z
   .strictObject({
@@ -45,22 +68,132 @@ export const pointSchema = z
     name: z.string().min(1).max(128).optional().describe('human name shown on the board, e.g. "回风巷甲烷"'),
     table: z.enum(REGISTER_TABLES).describe('Modbus table: coil (FC1), discrete_input (FC2), holding (FC3), input (FC4)'),
     address: z.number().int().min(0).max(65535).describe('zero-based protocol address (register 40001 is holding address 0)'),
-    type: z.enum(VALUE_TYPES).default('uint16').describe('how the raw registers decode; coils and discrete inputs are always bool'),
-    byteOrder: z.enum(BYTE_ORDERS).default('ABCD').describe('byte/word order of multi-register values: ABCD big-endian, CDAB word-swapped, BADC byte-swapped, DCBA little-endian'),
-    scale: z.number().finite().default(1).describe('engineering value = raw × scale + offset'),
-    offset: z.number().finite().default(0).describe('engineering value = raw × scale + offset'),
+    type: z
+      .enum(VALUE_TYPES)
+      .default('uint16')
+      .describe('how the raw registers decode: bool for coils and discrete inputs, bit for one bit of a holding/input register, string for text over `length` registers'),
+    byteOrder: z
+      .enum(BYTE_ORDERS)
+      .default('ABCD')
+      .describe('byte/word order of multi-register values: ABCD big-endian, CDAB word-swapped, BADC byte-swapped, DCBA little-endian; strings honour it too'),
+    bit: z.number().int().min(0).max(15).optional().describe('type bit only: which bit of the register, 0 = least significant'),
+    length: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_STRING_REGISTERS)
+      .optional()
+      .describe('type string only: registers the text spans (2 characters each); trailing NULs and spaces are trimmed'),
+    scale: z.number().finite().default(1).describe('engineering value = raw × scale + offset; not together with analog'),
+    offset: z.number().finite().default(0).describe('engineering value = raw × scale + offset; not together with analog'),
+    analog: analogInputSchema.optional(),
     unit: z.string().max(16).optional().describe('engineering unit, e.g. "%CH4", "ppm", "MPa"'),
+    deadband: z
+      .number()
+      .finite()
+      .min(0)
+      .optional()
+      .describe(
+        'absolute, in engineering units: a change smaller than this is not reported as an event; every measured sample is still kept in history unchanged',
+      ),
+    output: z.boolean().default(false).describe('the gateway may write this point (coils and holding registers only); nothing else is ever written'),
+    writeFunction: z
+      .enum(['single', 'multiple'])
+      .optional()
+      .describe('outputs: single = FC5/FC6, multiple = FC15/FC16 (for devices without FC5/FC6); default single when the value is one coil or register'),
   })
-  .superRefine((point, ctx) => {
-    if (typeof point.table !== 'string' || typeof point.type !== 'string') return;
-    const bitTable = point.table === 'coil' || point.table === 'discrete_input';
-    if (bitTable && point.type !== 'bool' && point.type !== 'uint16') {
-      ctx.addIssue({ code: 'custom', path: ['type'], message: `a ${point.table} is one bit: its type must be "bool", not "${point.type}"` });
+  .superRefine((point, ctx) => checkPointFields(point, ctx), ALWAYS);
+
+/** Cross-field rules of one point. Runs even when fields failed, so it checks the shapes it uses. */
+function checkPointFields(point: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const { table, type } = point;
+  if (typeof table !== 'string' || typeof type !== 'string') return;
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  const bitTable = table === 'coil' || table === 'discrete_input';
+  if (bitTable && type !== 'bool' && type !== 'uint16') issue('type', `a ${table} is one bit: its type must be "bool", not "${type}"`);
+  if (!bitTable && type === 'bool') {
+    issue('type', `type "bool" needs table "coil" or "discrete_input"; for one bit of a ${table} register use type "bit" with "bit: 0–15"`);
+  }
+  if (type === 'bit' && point.bit === undefined) issue('bit', 'type "bit" needs "bit": which bit of the register, 0 (least significant) to 15');
+  if (type !== 'bit' && point.bit !== undefined) issue('bit', `"bit" only applies to type "bit", not "${type}"`);
+  if (type === 'string' && point.length === undefined) issue('length', 'type "string" needs "length": how many registers the text spans (2 characters each)');
+  if (type !== 'string' && point.length !== undefined) issue('length', `"length" only applies to type "string", not "${type}"`);
+  // scale and offset default to 1 and 0, so "set" means "not the identity" (which is harmless with analog).
+  const scaled = (typeof point.scale === 'number' && point.scale !== 1) || (typeof point.offset === 'number' && point.offset !== 0);
+  if (point.analog !== undefined && scaled) {
+    issue('analog', 'use either "analog" (4–20 mA range) or "scale"/"offset", not both: both would convert the same raw value');
+  }
+  if ((scaled || point.analog !== undefined) && !NUMERIC_TYPES.includes(type) && !(bitTable && type === 'uint16')) {
+    issue(point.analog !== undefined ? 'analog' : 'scale', `type "${type}" has no numeric value to scale`);
+  }
+  if (point.deadband !== undefined && !NUMERIC_TYPES.includes(type) && !(bitTable && type === 'uint16')) {
+    issue('deadband', `a deadband needs a numeric value; type "${type}" has none`);
+  }
+  if (point.output === true) {
+    if (table !== 'coil' && table !== 'holding') {
+      issue('output', `a ${table} is read-only in Modbus: only coils and holding registers can be outputs`);
+    } else if (type === 'bit' || type === 'string') {
+      issue('output', `type "${type}" cannot be an output: ${type === 'bit' ? 'writing one bit would rewrite the other 15 bits of its register' : 'text outputs are not supported'}`);
     }
-    if (!bitTable && point.type === 'bool') {
-      ctx.addIssue({ code: 'custom', path: ['type'], message: `type "bool" needs table "coil" or "discrete_input"; a ${point.table} register is a number` });
+  }
+  if (point.writeFunction !== undefined && point.output !== true) issue('writeFunction', '"writeFunction" only applies to points with "output: true"');
+  if (point.writeFunction === 'single' && table === 'holding' && (type === 'int32' || type === 'uint32' || type === 'float32' || type === 'float64')) {
+    issue('writeFunction', `a ${type} spans several registers: it needs writeFunction "multiple" (FC16)`);
+  }
+}
+
+/** Registers (or bits) a configured point occupies; also used by the read plan. */
+export function pointSpan(point: { table: string; type: string; length?: number | undefined }): number {
+  if (point.table === 'coil' || point.table === 'discrete_input') return 1;
+  switch (point.type) {
+    case 'int32':
+    case 'uint32':
+    case 'float32':
+      return 2;
+    case 'float64':
+      return 4;
+    case 'string':
+      return point.length ?? 1;
+    default:
+      return 1;
+  }
+}
+
+export const prohibitedRangeSchema = z
+  .strictObject({
+    table: z.enum(REGISTER_TABLES),
+    start: z.number().int().min(0).max(65535).describe('first address never to read (zero-based)'),
+    end: z.number().int().min(0).max(65535).describe('last address never to read, inclusive'),
+  })
+  .superRefine((range, ctx) => {
+    if (typeof range.start === 'number' && typeof range.end === 'number' && range.end < range.start) {
+      ctx.addIssue({ code: 'custom', path: ['end'], message: `end ${range.end} is before start ${range.start}` });
     }
-  }, ALWAYS);
+  })
+  .describe('addresses a read must never cover (e.g. registers whose read has side effects, or that crash the device)');
+
+/**
+ * Device-level read rules shared by every Modbus transport: no point may sit inside a prohibited
+ * range (the read plan could not read it without reading the range).
+ */
+export function checkProhibitedRanges(device: { points?: unknown; prohibitedRanges?: unknown }, ctx: z.RefinementCtx): void {
+  if (!Array.isArray(device.points) || !Array.isArray(device.prohibitedRanges)) return;
+  const ranges = (device.prohibitedRanges as Array<Partial<ProhibitedRange> | undefined>).filter(
+    (r): r is ProhibitedRange => typeof r?.table === 'string' && typeof r.start === 'number' && typeof r.end === 'number',
+  );
+  (device.points as Array<Partial<PointConfig> | undefined>).forEach((point, index) => {
+    if (typeof point?.table !== 'string' || typeof point.address !== 'number' || typeof point.type !== 'string') return;
+    const last = point.address + pointSpan({ table: point.table, type: point.type, length: point.length }) - 1;
+    const hit = ranges.find((r) => r.table === point.table && point.address! <= r.end && last >= r.start);
+    if (hit) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['points', index, 'address'],
+        message: `${point.table} ${point.address}–${last} lies in the prohibited range ${hit.table} ${hit.start}–${hit.end}: it cannot be read; move the point or the range`,
+      });
+    }
+  });
+}
 
 export const modbusTcpDeviceSchema = z
   .strictObject({
@@ -76,10 +209,13 @@ export const modbusTcpDeviceSchema = z
     retries: z.number().int().min(0).max(5).default(1).describe('extra attempts for a block that timed out, within the same cycle'),
     maxGap: z.number().int().min(0).max(100).default(10).describe('registers read in between to merge two points into one request'),
     maxRegistersPerRequest: z.number().int().min(1).max(125).default(125).describe('cap for one read request; lower it for devices that reject long reads'),
+    maxBitsPerRequest: z.number().int().min(1).max(2000).default(2000).describe('cap for one coil/discrete-input read request'),
+    prohibitedRanges: z.array(prohibitedRangeSchema).max(1000).default([]).describe('address ranges no read request may cover'),
     staleAfterMs: durationMs(100, 86_400_000).optional().describe('a value not refreshed within this time is stale (default 3 × pollIntervalMs)'),
     points: z.array(pointSchema).min(1).max(10_000),
   })
   .superRefine((device, ctx) => {
+    checkProhibitedRanges(device, ctx);
     const seen = new Map<string, number>();
     (Array.isArray(device.points) ? device.points : []).forEach((point, index) => {
       if (typeof point?.id !== 'string') return;
@@ -100,7 +236,223 @@ export const modbusTcpDeviceSchema = z
     }
   }, ALWAYS);
 
-export const deviceSchema = z.discriminatedUnion('transport', [modbusTcpDeviceSchema]);
+/**
+ * One serial port (RS-485/RS-232 adapter). Every device on it goes through one owner that sends one
+ * request at a time; the port is named by id so several RTU slaves can share it.
+ */
+export const serialPortSchema = z
+  .strictObject({
+    id: identifier.describe('serial port id, referenced by devices as serialPort'),
+    path: z.string().min(1).max(255).describe('device path, e.g. /dev/ttyUSB0; prefer a stable /dev/serial/by-id/… link, which survives re-plugging'),
+    baudRate: z.number().int().min(300).max(921_600).default(9600).describe('bits per second, as set on the devices (9600 and 19200 are common)'),
+    dataBits: z.union([z.literal(7), z.literal(8)]).default(8).describe('data bits per character; Modbus RTU uses 8'),
+    parity: z.enum(['none', 'even', 'odd']).default('none').describe('as set on the devices; the Modbus standard default is even, many devices ship with none'),
+    stopBits: z.union([z.literal(1), z.literal(2)]).default(1).describe('1, or 2 when parity is none on strictly standard devices'),
+    interFrameGapMs: z
+      .number()
+      .finite()
+      .min(0)
+      .max(1000)
+      .optional()
+      .describe('silence before each request; default 3.5 character times at the baud rate (1.75 ms above 19200 baud); raise it for slow devices'),
+    queueLimit: z.number().int().min(1).max(10_000).default(64).describe('requests waiting for the line, at most; more are refused and counted'),
+  })
+  .describe('a serial port and its line settings');
+
+const {
+  transport: _tcpTransport,
+  host: _tcpHost,
+  port: _tcpPort,
+  unitId: _tcpUnitId,
+  ...modbusDeviceFields
+} = modbusTcpDeviceSchema.shape;
+
+/** Rules every Modbus device obeys whatever its transport (the same as the TCP device's). */
+function checkModbusDevice(device: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  checkProhibitedRanges(device, ctx);
+  const seen = new Map<string, number>();
+  (Array.isArray(device.points) ? (device.points as Array<{ id?: unknown } | undefined>) : []).forEach((point, index) => {
+    if (typeof point?.id !== 'string') return;
+    const first = seen.get(point.id);
+    if (first !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['points', index, 'id'], message: `point id "${point.id}" is already used by points[${first}] of this device` });
+    } else {
+      seen.set(point.id, index);
+    }
+  });
+  checkDeviceTiming(device, ctx);
+}
+
+function checkDeviceTiming(device: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const { timeoutMs, retries, pollIntervalMs } = device;
+  if (typeof timeoutMs !== 'number' || typeof retries !== 'number' || typeof pollIntervalMs !== 'number') return;
+  if (timeoutMs * (retries + 1) > pollIntervalMs * 10) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['timeoutMs'],
+      message: `timeoutMs × (retries + 1) = ${timeoutMs * (retries + 1)} ms is more than 10 poll intervals (${pollIntervalMs * 10} ms): a dead device would hold its cycle far too long`,
+    });
+  }
+}
+
+export const modbusRtuDeviceSchema = z
+  .strictObject({
+    ...modbusDeviceFields,
+    transport: z.literal('modbus-rtu'),
+    serialPort: identifier.describe('id of the serial port (serialPorts[].id) the slave is wired to'),
+    unitId: z.number().int().min(1).max(247).describe('slave address 1–247, as set on the device (DIP switches or its menu); unique on its port'),
+    timeoutMs: durationMs(20, 60_000).default(300).describe('how long to wait for one answer; the line is blocked meanwhile, so keep it short'),
+  })
+  .superRefine(checkModbusDevice, ALWAYS)
+  .describe('a Modbus RTU slave on a shared serial port');
+
+/** Where a field is found in one received line of a serial-line device. */
+export const linePointSchema = z
+  .strictObject({
+    id: identifier.describe('point id, unique within its device'),
+    name: z.string().min(1).max(128).optional().describe('human name shown on the board, e.g. "小时降雨量"'),
+    field: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('the key (key-value format) or named group (regex format) that holds the value; default: the point id'),
+    type: z.enum(['number', 'string']).default('number').describe('number: parsed as a decimal number (else the sample is a framing error); string: the text as received'),
+    scale: z.number().finite().default(1).describe('numbers only: engineering value = parsed × scale + offset'),
+    offset: z.number().finite().default(0).describe('numbers only: engineering value = parsed × scale + offset'),
+    unit: z.string().max(16).optional().describe('engineering unit, e.g. "mm", "m/s", "°C"'),
+  })
+  .describe('one value read from the lines a serial device sends');
+
+export const lineFormatSchema = z
+  .discriminatedUnion('format', [
+    z.strictObject({
+      format: z.literal('key-value'),
+      pairSeparator: z.string().min(1).max(8).default(',').describe('between pairs, e.g. "," in "RAIN1H=2.5,WIND=3.1"'),
+      keyValueSeparator: z.string().min(1).max(8).default('=').describe('between key and value'),
+    }),
+    z.strictObject({
+      format: z.literal('regex'),
+      pattern: z.string().min(1).max(1000).describe('JavaScript regular expression with named groups, e.g. "^R(?<rain1h>[0-9.]+) W(?<wind>[0-9.]+)$"'),
+    }),
+  ])
+  .describe('how a received line is split into fields');
+
+export const serialLineDeviceSchema = z
+  .strictObject({
+    id: identifier.describe('device id, unique in the config'),
+    name: z.string().min(1).max(128).optional().describe('human name, e.g. "井口气象站" or "井口 LED 人数屏"'),
+    system: systemKind,
+    transport: z.literal('serial-line'),
+    serialPort: identifier.describe('id of the serial port (serialPorts[].id); a serial-line device has its port to itself'),
+    mode: z
+      .enum(['listen', 'request'])
+      .default('listen')
+      .describe('listen: the device sends lines by itself and each poll takes the newest; request: each poll sends `query` and reads one answer line'),
+    query: z.string().min(1).max(256).optional().describe('request mode: the text sent each poll (the delimiter is appended)'),
+    delimiter: z.string().min(1).max(8).default('\n').describe('end of a line, e.g. "\\n" or "\\r\\n"; a trailing "\\r" is always dropped'),
+    maxLineLength: z.number().int().min(8).max(65_536).default(512).describe('bytes; a longer line is dropped and counted (a device stuck sending garbage)'),
+    encoding: z.enum(['ascii', 'utf8', 'latin1']).default('ascii').describe('text encoding of lines, both ways'),
+    parse: lineFormatSchema.default({ format: 'key-value', pairSeparator: ',', keyValueSeparator: '=' }),
+    pollIntervalMs: durationMs(50, 3_600_000).default(1000).describe('how often the device is read'),
+    timeoutMs: durationMs(20, 60_000).default(1000).describe('request mode: wait for the answer line; listen mode: wait for a fresh line'),
+    retries: z.number().int().min(0).max(5).default(0).describe('request mode: extra attempts when no answer came'),
+    staleAfterMs: durationMs(100, 86_400_000).optional().describe('a value not refreshed within this time is stale (default 3 × pollIntervalMs)'),
+    points: z.array(linePointSchema).max(1000).default([]).describe('values read from each line; none for a display that is only written to'),
+  })
+  .superRefine((device, ctx) => {
+    checkDeviceTiming(device, ctx);
+    if (device.mode === 'request' && device.query === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['query'], message: 'mode "request" needs "query": the text that asks the device for a reading' });
+    }
+    const parse = device.parse as { format?: unknown; pattern?: unknown } | undefined;
+    let groups: Set<string> | null = null;
+    if (parse?.format === 'regex' && typeof parse.pattern === 'string') {
+      try {
+        groups = new Set([...parse.pattern.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((m) => m[1]!));
+        new RegExp(parse.pattern);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', path: ['parse', 'pattern'], message: `not a valid regular expression: ${(error as Error).message}` });
+        groups = null;
+      }
+    }
+    const seen = new Map<string, number>();
+    (Array.isArray(device.points) ? device.points : []).forEach((point, index) => {
+      if (typeof point?.id !== 'string') return;
+      const first = seen.get(point.id);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['points', index, 'id'], message: `point id "${point.id}" is already used by points[${first}] of this device` });
+      } else {
+        seen.set(point.id, index);
+      }
+      const field = point.field ?? point.id;
+      if (groups && !groups.has(field)) {
+        ctx.addIssue({ code: 'custom', path: ['points', index, 'field'], message: `the regex has no named group "(?<${field}>…)" for this point` });
+      }
+    });
+  }, ALWAYS)
+  .describe('an ASCII device on a serial line (weather station, LED board): one text line per reading');
+
+/** Cross-checks between devices and serial ports. Runs alongside other errors, so it checks shapes. */
+function checkSerialPortUse(config: { serialPorts?: unknown; devices?: unknown }, ctx: z.RefinementCtx): void {
+  const ports = Array.isArray(config.serialPorts) ? (config.serialPorts as Array<{ id?: unknown; path?: unknown } | undefined>) : [];
+  const portIndex = new Map<string, number>();
+  const pathIndex = new Map<string, number>();
+  ports.forEach((port, index) => {
+    if (typeof port?.id === 'string') {
+      const first = portIndex.get(port.id);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['serialPorts', index, 'id'], message: `serial port id "${port.id}" is already used by serialPorts[${first}]` });
+      else portIndex.set(port.id, index);
+    }
+    if (typeof port?.path === 'string') {
+      const first = pathIndex.get(port.path);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['serialPorts', index, 'path'], message: `${port.path} is already serialPorts[${first}]: one port, one owner — put all its slaves on that entry` });
+      } else pathIndex.set(port.path, index);
+    }
+  });
+  const devices = Array.isArray(config.devices) ? (config.devices as Array<Record<string, unknown> | undefined>) : [];
+  const usersByPort = new Map<string, Array<{ index: number; transport: unknown; unitId: unknown }>>();
+  devices.forEach((device, index) => {
+    if (typeof device?.serialPort !== 'string') return;
+    if (!portIndex.has(device.serialPort)) {
+      const known = [...portIndex.keys()];
+      ctx.addIssue({
+        code: 'custom',
+        path: ['devices', index, 'serialPort'],
+        message: `no serial port "${device.serialPort}" in serialPorts (${known.length ? `known: ${known.join(', ')}` : 'none is configured'})`,
+      });
+      return;
+    }
+    const users = usersByPort.get(device.serialPort) ?? [];
+    users.push({ index, transport: device.transport, unitId: device.unitId });
+    usersByPort.set(device.serialPort, users);
+  });
+  for (const [portId, users] of usersByPort) {
+    const line = users.find((user) => user.transport === 'serial-line');
+    if (line && users.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['devices', line.index, 'serialPort'],
+        message: `serial port "${portId}" is used by ${users.length} devices, but a serial-line device needs its port to itself`,
+      });
+    }
+    const units = new Map<number, number>();
+    for (const user of users) {
+      if (typeof user.unitId !== 'number') continue;
+      const first = units.get(user.unitId);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', user.index, 'unitId'],
+          message: `slave address ${user.unitId} is already used on serial port "${portId}" by devices[${first}]: two slaves cannot share an address on one line`,
+        });
+      } else units.set(user.unitId, user.index);
+    }
+  }
+}
+
+export const deviceSchema = z.discriminatedUnion('transport', [modbusTcpDeviceSchema, modbusRtuDeviceSchema, serialLineDeviceSchema]);
 
 export const mqttSchema = z.strictObject({
   url: z
@@ -122,13 +474,64 @@ export const mqttSchema = z.strictObject({
   reconnectMaxMs: durationMs(1000, 600_000).default(30_000).describe('cap of the reconnect delay'),
   inflightWindow: z.number().int().min(1).max(1000).default(64).describe('QoS 1 messages published and not yet acknowledged, at most'),
   lateAfterMs: durationMs(1000, 86_400_000).default(10_000).describe('a message published this long after it was recorded is flagged late'),
+  backlogRatePerSecond: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(200)
+    .describe('messages per second at most for the backlog after an outage (oldest first, flagged late); live data, alarms, events and command answers go first and are not paced'),
+  tls: z
+    .strictObject({
+      caFile: z.string().min(1).optional().describe('PEM file of the CA that signed the broker certificate (default: the system CAs)'),
+      certFile: z.string().min(1).optional().describe('PEM client certificate, for brokers that require one (with keyFile)'),
+      keyFile: z.string().min(1).optional().describe('PEM private key of the client certificate (keep it readable by the shaftgate user only)'),
+      serverName: z.string().min(1).optional().describe('host name to check the broker certificate against, if it differs from the URL host'),
+    })
+    .superRefine((tls, ctx) => {
+      if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [tls.certFile === undefined ? 'certFile' : 'keyFile'], message: 'certFile and keyFile go together: a client certificate needs its key' });
+      }
+    }, ALWAYS)
+    .optional()
+    .describe('TLS settings for mqtts:// URLs; files are read at every connection attempt, so renewed certificates are picked up'),
 });
 
 export const storeSchema = z.strictObject({
   path: z.string().min(1).describe('SQLite database file; its folder must be writable (e.g. /var/lib/shaftgate/shaftgate.db)'),
   historyRetentionDays: z.number().int().min(1).max(3650).default(30).describe('raw samples older than this are deleted from history'),
   maxPendingCycles: z.number().int().min(10).max(1_000_000).default(10_000).describe('poll cycles waiting for the store, at most; beyond this the oldest are dropped and counted'),
+  statsRetentionDays: z.number().int().min(1).max(3650).default(365).describe('5-minute statistics (min, max, mean per point) older than this are deleted; kept longer than raw history'),
+  diskBudgetBytes: z
+    .number()
+    .int()
+    .min(1_048_576)
+    .default(2_147_483_648)
+    .describe(
+      'most bytes the database may use (the WAL adds up to 64 MiB on top). When full: oldest telemetry goes first, then statistics; events, alarms and the audit log last. Every eviction is counted and reported upstream',
+    ),
 });
+
+export const commandKeySchema = z
+  .strictObject({
+    id: identifier.describe('key id; a command names the key it was signed with in keyId'),
+    publicKeyPem: z.string().min(1).optional().describe('the Ed25519 public key, PEM ("-----BEGIN PUBLIC KEY-----…")'),
+    publicKeyFile: z.string().min(1).optional().describe('or: path of a PEM file holding it'),
+  })
+  .superRefine((key, ctx) => {
+    if ((key.publicKeyPem === undefined) === (key.publicKeyFile === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['publicKeyPem'], message: 'give exactly one of publicKeyPem or publicKeyFile' });
+    }
+  }, ALWAYS)
+  .describe('a platform key that may sign commands to this gateway');
+
+export const platformSchema = z
+  .strictObject({
+    commandKeys: z.array(commandKeySchema).max(16).default([]).describe('Ed25519 keys the platform signs commands with; with none, every command is rejected (unknown_key)'),
+    clockSkewMs: durationMs(0, 600_000).default(30_000).describe('tolerated difference between the platform clock and ours when checking issuedAt/expiresAt'),
+    maxCommandValidityMs: durationMs(1000, 7 * 86_400_000).default(3_600_000).describe('a command valid longer than this (expiresAt − issuedAt) is rejected; bounds how long nonces are kept'),
+  })
+  .describe('commands from the central platform');
 
 export const httpSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1').describe('address the health endpoint (and later the board) listens on'),
@@ -151,6 +554,8 @@ export const configSchema = z
     store: storeSchema,
     mqtt: mqttSchema,
     http: httpSchema.default({ host: '127.0.0.1', port: 8080 }),
+    platform: platformSchema.default({ commandKeys: [], clockSkewMs: 30_000, maxCommandValidityMs: 3_600_000 }),
+    serialPorts: z.array(serialPortSchema).max(64).default([]).describe('serial ports (RS-485/RS-232) that modbus-rtu and serial-line devices use'),
     devices: z.array(deviceSchema).min(1).max(256),
   })
   .superRefine((config, ctx) => {
@@ -165,14 +570,23 @@ export const configSchema = z
       }
     });
   }, ALWAYS)
+  .superRefine(checkSerialPortUse, ALWAYS)
   .describe('shaftgate gateway configuration');
 
 export type Config = z.infer<typeof configSchema>;
 export type DeviceConfig = z.infer<typeof deviceSchema>;
 export type ModbusTcpDeviceConfig = z.infer<typeof modbusTcpDeviceSchema>;
+export type ModbusRtuDeviceConfig = z.infer<typeof modbusRtuDeviceSchema>;
+export type SerialLineDeviceConfig = z.infer<typeof serialLineDeviceSchema>;
+export type LinePointConfig = z.infer<typeof linePointSchema>;
+export type SerialPortConfig = z.infer<typeof serialPortSchema>;
 export type PointConfig = z.infer<typeof pointSchema>;
+export type AnalogInputConfig = z.infer<typeof analogInputSchema>;
+export type ProhibitedRange = z.infer<typeof prohibitedRangeSchema>;
 export type MqttConfig = z.infer<typeof mqttSchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;
+export type PlatformConfig = z.infer<typeof platformSchema>;
+export type CommandKeyConfig = z.infer<typeof commandKeySchema>;
 export type SystemKind = (typeof SYSTEM_KINDS)[number];
 export type RegisterTable = (typeof REGISTER_TABLES)[number];
 export type ValueType = (typeof VALUE_TYPES)[number];

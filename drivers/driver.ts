@@ -27,7 +27,13 @@ export interface DriverStats {
     exception: number;
     framing: number;
     connection: number;
+    /** Modbus exception responses by exception code ("2": illegal data address, "4": device failure, ...). */
+    exceptionsByCode: Record<string, number>;
   };
+  /** Blocks split into per-point reads after the device answered "illegal data address". */
+  blocksSplit: number;
+  /** Output writes (see drivers/writes/): attempted, confirmed by read-back, failed (incl. read-back mismatches). */
+  writes: { requests: number; confirmed: number; failed: number; readBackMismatches: number };
   /** Responses that matched no waiting request (late answers after a timeout), discarded. */
   discardedResponses: number;
   reconnects: number;

@@ -7,6 +7,7 @@ import { packageVersion } from '../runtime/package-info.js';
 import { checkConfigCommand } from './commands/check-config.js';
 import { demoCommand } from './commands/demo.js';
 import { runCommand } from './commands/run.js';
+import { probeCommand } from './commands/probe.js';
 import { simulateCommand } from './commands/simulate.js';
 import { ExitCode, type CommandIo } from './exit-codes.js';
 
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   'check-config': { run: checkConfigCommand, summary: 'validate config files; exit 3 if any is invalid' },
   demo: { run: demoCommand, summary: 'simulators + embedded broker + agent on this machine' },
   simulate: { run: simulateCommand, summary: 'run the field-device simulators' },
+  probe: { run: probeCommand, summary: 'read a range from a Modbus device: raw registers, decoded in all byte orders' },
 };
 
 export const MAIN_USAGE = `Usage: shaftgate <command> [options]

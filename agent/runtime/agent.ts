@@ -5,7 +5,12 @@
  */
 import type { Config } from '../../config/schema.js';
 import { createDriver } from '../../drivers/factory.js';
+import { SerialPortRegistry } from '../../drivers/serial/serial-port-registry.js';
 import type { Driver } from '../../drivers/driver.js';
+import { NoAlarms } from '../commands/alarm-acknowledger.js';
+import { loadCommandKeys } from '../commands/command-keys.js';
+import { CommandService } from '../commands/command-service.js';
+import { RuntimeSettings } from '../commands/runtime-settings.js';
 import { startHttpServer, type HealthReport, type HttpServerHandle } from '../http/http-server.js';
 import type { Clock } from '../model/clock.js';
 import type { PollCycle } from '../model/sample.js';
@@ -19,6 +24,8 @@ import type { Logger } from './logger.js';
 /** A poll loop that has not completed any cycle for this long is not live (a silent stall). */
 const STALL_FACTOR = 5;
 const HISTORY_PRUNE_INTERVAL_MS = 3_600_000;
+/** Store upkeep (statistics of silent points, disk budget, WAL checkpoint, old nonces). */
+const STORE_MAINTENANCE_INTERVAL_MS = 60_000;
 
 export interface AgentDeps {
   clock: Clock;
@@ -34,12 +41,16 @@ export interface StopReport {
 export class Agent {
   private readonly pointTable: PointTable;
   private readonly drivers: Driver[];
+  private readonly serialPorts: SerialPortRegistry;
   private readonly scheduler: PollScheduler;
   private store: Store | null = null;
   private writer: StoreWriter | null = null;
   private forwarder: Forwarder | null = null;
   private http: HttpServerHandle | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
+  private maintenanceTimer: NodeJS.Timeout | null = null;
+  private commands: CommandService | null = null;
+  private runtimeSettings: RuntimeSettings | null = null;
   private readonly startedAt: number;
   private readonly stallAfterMs: number;
   private stopping = false;
@@ -50,7 +61,9 @@ export class Agent {
   ) {
     this.startedAt = deps.clock.now();
     this.pointTable = new PointTable(config, deps.clock);
-    this.drivers = config.devices.map((device) => createDriver(device, deps.clock, deps.logger));
+    // Serial ports are opened on first use, so constructing the agent opens nothing.
+    this.serialPorts = new SerialPortRegistry(config.serialPorts, deps.clock, deps.logger.child({ component: 'serial' }));
+    this.drivers = config.devices.map((device) => createDriver(device, deps.clock, deps.logger, this.serialPorts));
     this.scheduler = new PollScheduler({
       devices: config.devices.map((device, index) => ({ driver: this.drivers[index]!, pollIntervalMs: device.pollIntervalMs })),
       clock: deps.clock,
@@ -64,8 +77,28 @@ export class Agent {
   /** Opens the store and the HTTP server, then starts polling and forwarding. Throws on start-up failure. */
   async start(): Promise<void> {
     const { clock, logger } = this.deps;
+    // Before anything opens: a bad platform key is a config error the electrician must see at once.
+    const commandKeys = loadCommandKeys(this.config.platform.commandKeys);
     this.store = Store.open(this.config.store, { clock, logger: logger.child({ component: 'store' }) });
+    const store = this.store;
+    const commandLogger = logger.child({ component: 'commands' });
+    this.runtimeSettings = RuntimeSettings.fromStored(store.commandLedger.settings(), (name, error) =>
+      commandLogger.error({ err: error, setting: name }, `runtime setting "${name}" in the store is unreadable; using its default until the platform sends it again`),
+    );
+    this.commands = new CommandService({
+      store,
+      settings: this.runtimeSettings,
+      keys: commandKeys,
+      platform: this.config.platform,
+      alarms: new NoAlarms(),
+      snapshot: () => this.pointTable.snapshot(),
+      clock,
+      logger: commandLogger,
+      onOutbox: () => this.forwarder?.notify(),
+    });
+    const commands = this.commands;
     this.forwarder = new Forwarder({
+      onCommand: (payload) => commands.handle(payload),
       mqtt: this.config.mqtt,
       gateway: this.config.gateway,
       outbox: this.store,
@@ -84,7 +117,16 @@ export class Agent {
     }, logger.child({ component: 'http' }));
     this.forwarder.start();
     this.scheduler.start();
-    const store = this.store;
+    this.maintenanceTimer = setInterval(() => {
+      try {
+        store.maintenance(clock.now());
+        commands.pruneNonces();
+        forwarder.notify(); // statistics or eviction events may have been queued
+      } catch (error) {
+        logger.error({ err: error }, 'store maintenance failed; it is tried again in a minute');
+      }
+    }, STORE_MAINTENANCE_INTERVAL_MS);
+    this.maintenanceTimer.unref();
     this.pruneTimer = setInterval(() => {
       try {
         store.pruneHistory(clock.now());
@@ -97,6 +139,11 @@ export class Agent {
       { devices: this.config.devices.length, points: this.config.devices.reduce((n, d) => n + d.points.length, 0), http: this.http.url, mqtt: this.config.mqtt.url },
       'shaftgate agent started',
     );
+  }
+
+  /** Quotas, suspension, weather alerts and roster as set by the platform; null before start(). */
+  get settings(): RuntimeSettings | null {
+    return this.runtimeSettings;
   }
 
   get httpUrl(): string | null {
@@ -115,9 +162,11 @@ export class Agent {
     const begun = clock.monotonic();
     const remaining = () => Math.max(0, deadlineMs - (clock.monotonic() - begun));
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
     await this.scheduler.stop(Math.min(2000, remaining()));
     const pollsDrained = this.scheduler.stats().every((s) => !s.polling);
     await Promise.all(this.drivers.map((driver) => driver.close()));
+    await this.serialPorts.closeAll();
     this.writer?.flush();
     await this.forwarder?.stop(Math.max(200, remaining() - 300));
     await this.http?.close();
@@ -151,11 +200,21 @@ export class Agent {
       schedule: this.scheduler.stats(),
       store: writerStats ?? null,
       uplink: this.forwarder?.stats() ?? null,
+      commands: this.commands?.stats() ?? null,
+      disk: this.storeDiskReport(),
     };
   }
 
   state(): unknown {
     return { gateway: this.config.gateway, at: this.deps.clock.now(), devices: this.pointTable.deviceStates(), points: this.pointTable.snapshot() };
+  }
+
+  private storeDiskReport(): unknown {
+    try {
+      return this.store === null ? null : { ...this.store.diskUsage(), evictions: this.store.evictionTotals() };
+    } catch {
+      return null; // closed or failing; the writer reports store errors
+    }
   }
 
   private onCycle(cycle: PollCycle): void {

@@ -55,6 +55,89 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: '5-minute statistics, events, alarms, audit log, command nonces, runtime settings, eviction counters',
+    sql: `
+      -- The forwarder reads the outbox in lanes by stream (alarms first, backlog paced).
+      CREATE INDEX outbox_by_stream ON outbox (stream, id);
+
+      -- One row per point and 5-minute bucket, computed from good samples only. min/max/mean are
+      -- NULL when the bucket had no good numeric sample (never a made-up 0).
+      CREATE TABLE stats_5min (
+        device_id    TEXT    NOT NULL,
+        point_id     TEXT    NOT NULL,
+        bucket_start INTEGER NOT NULL,
+        samples      INTEGER NOT NULL,
+        good         INTEGER NOT NULL,
+        min          REAL,
+        min_ts       INTEGER,
+        max          REAL,
+        max_ts       INTEGER,
+        mean         REAL,
+        PRIMARY KEY (device_id, point_id, bucket_start)
+      ) STRICT;
+      CREATE INDEX stats_by_time ON stats_5min (bucket_start);
+
+      CREATE TABLE events (
+        id   INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts   INTEGER NOT NULL,
+        kind TEXT    NOT NULL,
+        body TEXT    NOT NULL
+      ) STRICT;
+      CREATE TABLE alarms (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts       INTEGER NOT NULL,
+        alarm_id TEXT    NOT NULL,
+        state    TEXT    NOT NULL,
+        body     TEXT    NOT NULL
+      ) STRICT;
+      CREATE TABLE audit (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts         INTEGER NOT NULL,
+        source     TEXT    NOT NULL,
+        command_id TEXT,
+        type       TEXT,
+        params     TEXT,
+        result     TEXT    NOT NULL,
+        reason     TEXT
+      ) STRICT;
+
+      -- Nonces of verified commands, kept until the command could no longer be valid.
+      CREATE TABLE command_nonces (
+        key_id     TEXT    NOT NULL,
+        nonce      TEXT    NOT NULL,
+        command_id TEXT    NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (key_id, nonce)
+      ) STRICT;
+      CREATE INDEX command_nonces_by_expiry ON command_nonces (expires_at);
+
+      -- Runtime settings set by commands (quotas, suspension, weather alerts, roster): one JSON
+      -- value per name, so a later issue can add a setting without a migration.
+      CREATE TABLE runtime_settings (
+        name       TEXT    PRIMARY KEY,
+        value      TEXT    NOT NULL,
+        updated_at INTEGER NOT NULL,
+        updated_by TEXT    NOT NULL
+      ) STRICT;
+
+      -- Small named counters and marks of the store itself (e.g. the statistics watermark).
+      CREATE TABLE store_meta (
+        name  TEXT    PRIMARY KEY,
+        value INTEGER NOT NULL
+      ) STRICT;
+
+      -- What the disk budget evicted, per class, since the database was created.
+      CREATE TABLE evictions (
+        class        TEXT    PRIMARY KEY,
+        rows         INTEGER NOT NULL,
+        samples      INTEGER NOT NULL,
+        unsent       INTEGER NOT NULL,
+        last_at      INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,7 +1,8 @@
 /**
- * The store: raw sample history and the outbox of messages waiting for the broker, in one SQLite
- * file. Synchronous (better-sqlite3) and used from the event loop, so every call is kept short:
- * batches are written in one transaction, pruning works in bounded chunks.
+ * The store: raw sample history, 5-minute statistics, events, alarms, the audit log, command
+ * state and the outbox of messages waiting for the broker, in one SQLite file. Synchronous
+ * (better-sqlite3) and used from the event loop, so every call is kept short: batches are written
+ * in one transaction, pruning and eviction work in bounded chunks.
  */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
@@ -10,9 +11,13 @@ import type { Clock } from '../model/clock.js';
 import type { PollCycle, Quality, SampleValue } from '../model/sample.js';
 import type { Logger } from '../runtime/logger.js';
 import { telemetryBodyOf } from '../upstream/messages.js';
-import type { OutboxRow, OutboxSource, OutboxStats } from '../upstream/outbox-source.js';
-import type { OutboxStream } from '../upstream/topics.js';
+import type { EvictionEventBody } from '../upstream/messages.js';
+import type { OutboxLane, OutboxRow, OutboxSource, OutboxStats } from '../upstream/outbox-source.js';
+import { PRIORITY_STREAMS, type OutboxStream } from '../upstream/topics.js';
+import { CommandLedger, type AuditEntry } from './command-ledger.js';
+import { DiskBudget, type ClassEviction, type EvictionTotals } from './disk-budget.js';
 import { openStoreDatabase, type StartupNotice } from './open-database.js';
+import { StatsRecorder } from './stats-recorder.js';
 import { storeErrorHint } from './store-errors.js';
 import { decodeValue, encodeValue, type StoredValue } from './value-codec.js';
 
@@ -53,6 +58,10 @@ const DAY_MS = 86_400_000;
 /** 5 000 rows took 21 ms on the dev VM (two indexes to update per row); 2 000 keeps a chunk well under the 100 ms interlock budget. */
 const DEFAULT_PRUNE_CHUNK_ROWS = 2_000;
 const DEFAULT_HISTORY_LIMIT = 10_000;
+/** The disk budget is checked at most this often from the write path (the pragmas are cheap, eviction is not). */
+const BUDGET_CHECK_INTERVAL_MS = 1000;
+/** In SQL, quoted: the priority streams the forwarder sends first (see topics.ts). */
+const PRIORITY_STREAM_LIST = PRIORITY_STREAMS.map((stream) => `'${stream}'`).join(', ');
 
 interface SampleRow {
   device_id: string;
@@ -71,6 +80,15 @@ export class Store implements OutboxSource {
   private pruneContinuation: NodeJS.Immediate | null = null;
   /** Rows in the outbox, counted once at open and then kept in step, so stats() never scans. */
   private outboxRows: number;
+  /** Nonces, audit log and runtime settings of platform commands. */
+  readonly commandLedger: CommandLedger;
+  private readonly statsRecorder: StatsRecorder;
+  private readonly diskBudget: DiskBudget;
+  private lastBudgetCheck = Number.NEGATIVE_INFINITY;
+  private readonly laneStatements: Record<OutboxLane, Database.Statement<[number, number, number], OutboxRow>>;
+  private readonly maxOutboxIdStmt: Database.Statement<[], { id: number | null }>;
+  private readonly insertEvent: Database.Statement<[number, string, string]>;
+  private readonly insertAlarm: Database.Statement<[number, string, string, string]>;
 
   private readonly insertSample: Database.Statement<[string, string, number, number, StoredValue, string, number | null]>;
   private readonly nextSeq: Database.Statement<[string], { last_seq: number }>;
@@ -80,7 +98,7 @@ export class Store implements OutboxSource {
   private readonly oldestOutbox: Database.Statement<[], { recorded_at: number }>;
   private readonly selectHistory: Database.Statement<[string, string, number, number, number], SampleRow>;
   private readonly pruneChunk: Database.Statement<[number, number]>;
-  private readonly recordBatch: (cycles: readonly PollCycle[]) => number;
+  private readonly recordBatch: (cycles: readonly PollCycle[]) => void;
   private readonly ackBatch: (ids: readonly number[]) => number;
 
   static open(config: StoreConfig, deps: StoreDeps): Store {
@@ -112,6 +130,18 @@ export class Store implements OutboxSource {
     );
     this.pruneChunk = db.prepare('DELETE FROM samples WHERE rowid IN (SELECT rowid FROM samples WHERE ts < ? LIMIT ?)');
     this.outboxRows = (db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+    this.commandLedger = new CommandLedger(db);
+    this.statsRecorder = new StatsRecorder(db, (stream, body, recordedAt) => this.insertOutboxRow(stream, body, recordedAt));
+    this.diskBudget = new DiskBudget(db, config.diskBudgetBytes);
+    const columns = 'SELECT id, stream, seq, msg_id AS msgId, recorded_at AS recordedAt, body FROM outbox';
+    this.laneStatements = {
+      all: db.prepare(`${columns} WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`),
+      priority: db.prepare(`${columns} WHERE stream IN (${PRIORITY_STREAM_LIST}) AND id > ? AND id <= ? ORDER BY id LIMIT ?`),
+      bulk: db.prepare(`${columns} WHERE id > ? AND id <= ? AND stream NOT IN (${PRIORITY_STREAM_LIST}) ORDER BY id LIMIT ?`),
+    };
+    this.maxOutboxIdStmt = db.prepare('SELECT max(id) AS id FROM outbox');
+    this.insertEvent = db.prepare('INSERT INTO events (ts, kind, body) VALUES (?, ?, ?)');
+    this.insertAlarm = db.prepare('INSERT INTO alarms (ts, alarm_id, state, body) VALUES (?, ?, ?, ?)');
 
     this.recordBatch = db.transaction((cycles: readonly PollCycle[]) => {
       for (const cycle of cycles) {
@@ -123,13 +153,14 @@ export class Store implements OutboxSource {
         // queue is older than it looks, and "late" must say so.
         this.insertOutboxRow('telemetry', JSON.stringify(telemetryBodyOf(cycle)), cycle.finishedAt);
       }
-      return cycles.length;
+      this.statsRecorder.observe(cycles);
     });
     this.ackBatch = db.transaction((ids: readonly number[]) => {
       let deleted = 0;
       for (const id of ids) deleted += this.deleteOutbox.run(id).changes;
       return deleted;
     });
+    this.transaction(() => this.statsRecorder.rebuild(deps.clock.now()));
   }
 
   get path(): string {
@@ -142,20 +173,140 @@ export class Store implements OutboxSource {
    */
   recordCycles(cycles: readonly PollCycle[]): void {
     if (cycles.length === 0) return;
-    this.outboxRows += this.recordBatch(cycles);
+    this.transaction(() => this.recordBatch(cycles));
+    this.checkDiskBudget();
   }
 
-  /** Queues a message on another stream (events, alarms). `body` must serialize to JSON. */
+  /**
+   * Runs `work` in one transaction (nested calls become savepoints). Everything the store writes
+   * inside commits together or not at all.
+   */
+  transaction<T>(work: () => T): T {
+    const outboxRowsBefore = this.outboxRows;
+    try {
+      return this.db.transaction(work)();
+    } catch (error) {
+      this.outboxRows = outboxRowsBefore;
+      throw error;
+    }
+  }
+
+  /** Queues a message on a stream (events, alarms, snapshot, command answers). `body` must serialize to JSON. */
   appendOutbox(stream: OutboxStream, body: unknown): void {
     const json = JSON.stringify(body) as string | undefined;
     if (json === undefined) throw new TypeError(`outbox body for stream "${stream}" does not serialize to JSON`);
     const recordedAt = this.deps.clock.now();
-    this.db.transaction(() => this.insertOutboxRow(stream, json, recordedAt))();
-    this.outboxRows += 1;
+    this.transaction(() => this.insertOutboxRow(stream, json, recordedAt));
+  }
+
+  /** Stores an event (events table) and queues it on the events stream, together. */
+  appendEvent(kind: string, body: Record<string, unknown>): void {
+    const full = { kind, ...body };
+    this.transaction(() => {
+      this.insertEvent.run(this.deps.clock.now(), kind, JSON.stringify(full));
+      this.appendOutbox('events', full);
+    });
+  }
+
+  /** Stores an alarm transition (alarms table) and queues it on the alarms stream, together. */
+  appendAlarm(alarmId: string, state: string, body: Record<string, unknown>): void {
+    const full = { alarmId, state, ...body };
+    this.transaction(() => {
+      this.insertAlarm.run(this.deps.clock.now(), alarmId, state, JSON.stringify(full));
+      this.appendOutbox('alarms', full);
+    });
+  }
+
+  /** Writes an audit row and queues it on the audit stream, together. */
+  appendAudit(entry: AuditEntry): void {
+    this.transaction(() => {
+      this.commandLedger.audit(entry);
+      this.appendOutbox('audit', entry);
+    });
   }
 
   peek(afterId: number, limit: number): OutboxRow[] {
     return this.selectOutbox.all(afterId, limit);
+  }
+
+  peekLane(lane: OutboxLane, afterId: number, upToId: number, limit: number): OutboxRow[] {
+    return this.laneStatements[lane].all(afterId, upToId, limit);
+  }
+
+  maxOutboxId(): number {
+    return this.maxOutboxIdStmt.get()?.id ?? 0;
+  }
+
+  /**
+   * Periodic upkeep (the agent calls it every minute): closes the statistics of points that
+   * stopped producing samples, deletes statistics past their retention (one chunk), enforces
+   * the disk budget and checkpoints the WAL back to its size limit.
+   */
+  maintenance(now: number): void {
+    this.transaction(() => this.statsRecorder.closeStale(now));
+    this.statsRecorder.pruneChunkOlderThan(now, this.config.statsRetentionDays);
+    this.enforceDiskBudget(now);
+    this.checkpoint();
+  }
+
+  /**
+   * Checkpoints the WAL into the database and truncates it. SQLite's automatic checkpoint (every
+   * 1000 pages) cannot finish while another process reads the file (a sqlite3 shell, a backup),
+   * so the WAL could grow; this one reports when it was blocked.
+   */
+  checkpoint(): { busy: boolean; walPages: number } {
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+    const busy = (result?.busy ?? 0) !== 0;
+    if (busy) {
+      this.deps.logger.warn(
+        { path: this.path, walPages: result?.log },
+        `store ${this.path}: the WAL could not be checkpointed because another process is reading the database; close any sqlite3 shell or backup tool holding it`,
+      );
+    }
+    return { busy, walPages: result?.log ?? 0 };
+  }
+
+  /** Evicts by class when over the disk budget, and reports each class evicted as a store_eviction event. */
+  enforceDiskBudget(now: number): ClassEviction[] {
+    const evicted = this.diskBudget.enforce(now);
+    if (evicted.length === 0) return evicted;
+    for (const step of evicted) this.outboxRows -= step.unsent;
+    const totals = this.diskBudget.totals();
+    const usedBytes = this.diskBudget.usedBytes();
+    for (const step of evicted) {
+      const body: EvictionEventBody = {
+        kind: 'store_eviction',
+        class: step.class,
+        rows: step.rows,
+        unsentMessages: step.unsent,
+        unsentSamples: step.samples,
+        firstSeq: step.firstSeq,
+        lastSeq: step.lastSeq,
+        totals,
+        usedBytes,
+        budgetBytes: this.diskBudget.budgetBytes,
+      };
+      this.appendEvent('store_eviction', body);
+      this.deps.logger.warn(
+        body,
+        `store ${this.path} reached its disk budget (${this.diskBudget.budgetBytes} bytes): evicted ${step.rows} row(s) of class ${step.class}, ` +
+          `${step.unsent} of them messages not yet sent (${step.samples} samples). Raise store.diskBudgetBytes or restore the uplink`,
+      );
+    }
+    return evicted;
+  }
+
+  evictionTotals(): Record<string, EvictionTotals> {
+    return this.diskBudget.totals();
+  }
+
+  diskUsage(): { usedBytes: number; budgetBytes: number } {
+    return { usedBytes: this.diskBudget.usedBytes(), budgetBytes: this.diskBudget.budgetBytes };
+  }
+
+  /** Samples that arrived after their 5-minute bucket had closed (in history, not in statistics). */
+  get lateStatsSamples(): number {
+    return this.statsRecorder.lateSamples;
   }
 
   ack(ids: readonly number[]): void {
@@ -243,5 +394,18 @@ export class Store implements OutboxSource {
     const seq = this.nextSeq.get(stream)?.last_seq;
     if (seq === undefined) throw new Error(`store ${this.path}: no sequence number returned for stream "${stream}"`);
     this.insertOutbox.run(stream, seq, randomUUID(), recordedAt, body);
+    this.outboxRows += 1;
+  }
+
+  private checkDiskBudget(): void {
+    const now = this.deps.clock.monotonic();
+    if (now - this.lastBudgetCheck < BUDGET_CHECK_INTERVAL_MS) return;
+    this.lastBudgetCheck = now;
+    try {
+      this.enforceDiskBudget(this.deps.clock.now());
+    } catch (error) {
+      // The cycles are committed; a failed eviction must not make the writer retry them.
+      this.deps.logger.error({ err: error, path: this.path }, `store ${this.path}: enforcing the disk budget failed (${storeErrorHint(error)}); tried again in ${BUDGET_CHECK_INTERVAL_MS} ms`);
+    }
   }
 }

@@ -1,4 +1,5 @@
 /** mqtt.js options for one connection attempt of the forwarder. */
+import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
 import type { MqttConfig } from '../../config/schema.js';
 
@@ -28,5 +29,31 @@ export function clientOptions(config: MqttConfig, gateway: { mineId: string; gat
   };
   if (config.username !== undefined) options.username = config.username;
   if (config.password !== undefined) options.password = config.password;
+  if (config.tls !== undefined) Object.assign(options, tlsOptions(config.tls));
+  return options;
+}
+
+/**
+ * TLS files are read at every connection attempt, so a renewed certificate is used without a
+ * restart. A file that cannot be read throws, naming the config key: the forwarder reports it and
+ * keeps retrying (the file may be put in place later).
+ */
+function tlsOptions(tls: NonNullable<MqttConfig['tls']>): Partial<IClientOptions> {
+  const read = (key: string, path: string | undefined): Buffer | undefined => {
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new Error(`cannot read mqtt.tls.${key} ${path} (${error instanceof Error ? error.message : String(error)}): check the path and that the shaftgate user may read it`);
+    }
+  };
+  const options: Partial<IClientOptions> = { rejectUnauthorized: true };
+  const ca = read('caFile', tls.caFile);
+  const cert = read('certFile', tls.certFile);
+  const key = read('keyFile', tls.keyFile);
+  if (ca !== undefined) options.ca = ca;
+  if (cert !== undefined) options.cert = cert;
+  if (key !== undefined) options.key = key;
+  if (tls.serverName !== undefined) options.servername = tls.serverName;
   return options;
 }

@@ -3,7 +3,10 @@
  *
  * - QoS 1, at most `inflightWindow` messages published and not yet acknowledged.
  * - A row leaves the outbox only after the broker's PUBACK (deleted in batches by AckBatcher).
- * - Rows go out in outbox order, so the order within every stream is kept.
+ * - Rows go out in lanes (outbox-lanes.ts): the priority streams' backlog, then live rows, then
+ *   the bulk backlog paced at mqtt.backlogRatePerSecond; each lane in outbox (= seq) order.
+ * - Commands from the platform arrive on …/commands (subscribed on every connect) and are handed
+ *   to `onCommand`; its answers go through the outbox like everything else.
  * - mqtt.js never reconnects or queues for us. On every connection loss all in-flight messages count
  *   as not delivered; a fresh client starts again from the lowest unacknowledged row. A message whose
  *   PUBACK was lost is sent twice, with the same id.
@@ -19,9 +22,11 @@ import { reconnectDelayMs } from './backoff.js';
 import { clientOptions } from './client-options.js';
 import { EnvelopeBuilder } from './envelope.js';
 import type { GatewayState } from './messages.js';
+import { SessionLanes } from './outbox-lanes.js';
 import type { OutboxRow, OutboxSource } from './outbox-source.js';
 import { OFFLINE_REASON_CONNECTION_LOST, OFFLINE_REASON_STOPPED, statusPayload } from './status-message.js';
-import { TopicCache } from './topics.js';
+import { TokenBucket } from './token-bucket.js';
+import { COMMANDS_TOPIC_LEVEL, TopicCache } from './topics.js';
 
 export interface ForwarderOptions {
   mqtt: MqttConfig;
@@ -35,6 +40,8 @@ export interface ForwarderOptions {
   random?: () => number;
   /** Acknowledged rows are deleted every `maxDelayMs` or `maxIds`, whichever first. Default 20 ms / 256. */
   ackBatch?: { maxIds: number; maxDelayMs: number };
+  /** A command payload arrived on …/commands. Must not throw; its answer goes to the outbox. */
+  onCommand?: (payload: Buffer) => void;
 }
 
 export interface ForwarderStats {
@@ -54,6 +61,10 @@ export interface ForwarderStats {
   backlogRows: number;
   /** Age of the oldest waiting row, ms; null when the outbox is empty. */
   backlogAgeMs: number | null;
+  /** True while the paced backlog of this connection is still being sent. */
+  drainingBacklog: boolean;
+  /** Command payloads received on …/commands. */
+  commandsReceived: number;
 }
 
 /** One network connection: a fresh mqtt.js client and what was sent on it. */
@@ -63,14 +74,16 @@ interface Session {
   lost: boolean;
   /** Effective in-flight limit: the config's, lowered to the broker's Receive Maximum (MQTT 5). */
   window: number;
-  /** Highest outbox id handed to this session; the next peek starts after it. */
-  cursor: number;
+  /** Which rows go next; set when the connection is up. */
+  lanes: SessionLanes | null;
   readonly inflight: Set<number>;
 }
 
 const DEFAULT_ACK_BATCH = { maxIds: 256, maxDelayMs: 20 };
 /** While the broker stays unreachable, repeat the warning at most this often (the rest go to debug). */
 const REPEAT_FAILURE_LOG_MS = 60_000;
+/** Ids remembered for the "resent" counter, at most (diagnostics only). */
+const MAX_UNCONFIRMED_IDS = 10_000;
 /** After a store read failure, try the outbox again after this long. */
 const OUTBOX_RETRY_MS = 1000;
 
@@ -92,8 +105,11 @@ export class Forwarder {
   private failures = 0;
   private everConnected = false;
   private lastFailureLoggedAt = Number.NEGATIVE_INFINITY;
-  private highestPublishedId = 0;
-  private counters = { published: 0, acked: 0, resent: 0, reconnects: 0 };
+  /** Rows in flight when a connection was lost: publishing one of them again is a resend. Bounded by the window. */
+  private unconfirmed = new Set<number>();
+  private readonly commandsTopic: string;
+  private readonly pacing: TokenBucket;
+  private counters = { published: 0, acked: 0, resent: 0, reconnects: 0, commandsReceived: 0 };
   private lastError: string | null = null;
 
   constructor(private readonly options: ForwarderOptions) {
@@ -101,6 +117,8 @@ export class Forwarder {
     const root = { topicPrefix: mqtt.topicPrefix, mineId: gateway.mineId, gatewayId: gateway.gatewayId };
     this.topics = new TopicCache(root);
     this.statusTopic = this.topics.topic('status');
+    this.commandsTopic = this.topics.topic(COMMANDS_TOPIC_LEVEL);
+    this.pacing = new TokenBucket(mqtt.backlogRatePerSecond, () => options.clock.monotonic());
     this.envelopes = new EnvelopeBuilder(gateway, mqtt.lateAfterMs);
     this.acks = new AckBatcher(options.outbox, { ...(options.ackBatch ?? DEFAULT_ACK_BATCH), logger: options.logger });
     this.createClient = options.createClient ?? connect;
@@ -150,6 +168,7 @@ export class Forwarder {
       lastError: this.lastError,
       backlogRows,
       backlogAgeMs,
+      drainingBacklog: this.session?.lanes?.drainingBacklog ?? false,
     };
   }
 
@@ -167,11 +186,12 @@ export class Forwarder {
       this.onConnectionFailed(error, false);
       return;
     }
-    const session: Session = { client, connected: false, lost: false, window: this.options.mqtt.inflightWindow, cursor: 0, inflight: new Set() };
+    const session: Session = { client, connected: false, lost: false, window: this.options.mqtt.inflightWindow, lanes: null, inflight: new Set() };
     this.session = session;
     client.on('connect', (connack: IConnackPacket) => this.onConnected(session, connack));
     client.on('error', (error: Error) => this.onSessionLost(session, error));
     client.on('close', () => this.onSessionLost(session, new Error('connection closed')));
+    client.on('message', (topic, payload) => this.onMessage(session, topic, payload));
     client.on('disconnect', (packet) => {
       const reason = packet.reasonCode === undefined ? 'no reason given' : `reason code ${packet.reasonCode}`;
       this.onSessionLost(session, new Error(`the broker disconnected us (${reason})`));
@@ -189,9 +209,48 @@ export class Forwarder {
     this.failures = 0;
     this.lastFailureLoggedAt = Number.NEGATIVE_INFINITY;
     this.lastError = null;
-    this.options.logger.info({ url: this.options.mqtt.url, window: session.window, backlogRows: this.backlogRowsSafe() }, `connected to MQTT broker ${this.options.mqtt.url}`);
+    session.lanes = new SessionLanes(this.options.outbox, this.backlogEnd(), this.pacing);
+    this.options.logger.info(
+      { url: this.options.mqtt.url, window: session.window, backlogRows: this.backlogRowsSafe(), backlogEnd: session.lanes.backlogEnd },
+      `connected to MQTT broker ${this.options.mqtt.url}`,
+    );
     this.publishStatus(session, 'online');
+    if (this.options.onCommand !== undefined) this.subscribeCommands(session);
     this.pump();
+  }
+
+  /** The last outbox id of the backlog (0: none): everything waiting, if the oldest row is already late. */
+  private backlogEnd(): number {
+    try {
+      const { oldestRecordedAt } = this.options.outbox.stats();
+      if (oldestRecordedAt === null || this.options.clock.now() - oldestRecordedAt <= this.options.mqtt.lateAfterMs) return 0;
+      return this.options.outbox.maxOutboxId();
+    } catch {
+      return 0; // the store is failing: pump() reports it when it peeks
+    }
+  }
+
+  private subscribeCommands(session: Session): void {
+    session.client.subscribe(this.commandsTopic, { qos: 1 }, (error, granted) => {
+      if (session !== this.session || session.lost) return;
+      const refused = granted?.some((grant) => grant.qos >= 128) ?? false;
+      if (error || refused) {
+        this.options.logger.error(
+          { err: error, topic: this.commandsTopic },
+          `could not subscribe to ${this.commandsTopic}${error ? `: ${error.message}` : ' (the broker refused it)'}; the platform cannot send commands. Check the broker ACL`,
+        );
+      }
+    });
+  }
+
+  private onMessage(session: Session, topic: string, payload: Buffer): void {
+    if (session !== this.session || session.lost || topic !== this.commandsTopic) return;
+    this.counters.commandsReceived += 1;
+    try {
+      this.options.onCommand?.(payload);
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'the command handler threw; the command was not answered');
+    }
   }
 
   /** Any error or close of a session ends it: nothing in flight counts as delivered. */
@@ -200,6 +259,9 @@ export class Forwarder {
     session.lost = true;
     const wasConnected = session.connected;
     session.connected = false;
+    // Bounded: rows evicted by the disk budget are never published again, so forget them eventually.
+    if (this.unconfirmed.size > MAX_UNCONFIRMED_IDS) this.unconfirmed.clear();
+    for (const id of session.inflight) this.unconfirmed.add(id);
     session.inflight.clear();
     // Our listeners stay attached (they ignore a lost session) so a late 'error' is never unhandled.
     session.client.end(true);
@@ -266,17 +328,20 @@ export class Forwarder {
 
   // ---- sending --------------------------------------------------------------------------------
 
-  /** Fills the in-flight window from the outbox, oldest rows first. */
+  /** Fills the in-flight window from the outbox, lane by lane (outbox-lanes.ts). */
   private pump(): void {
     const session = this.session;
-    if (this.pumping || this.stopping || session === null || !session.connected) return;
+    if (this.pumping || this.stopping || session === null || !session.connected || session.lanes === null) return;
     this.pumping = true;
     try {
       while (session.connected && session.inflight.size < session.window) {
-        const rows = this.peek(session.cursor, session.window - session.inflight.size);
-        if (rows === null || rows.length === 0) break;
-        for (const row of rows) {
-          session.cursor = row.id;
+        const batch = this.next(session.lanes, session.window - session.inflight.size);
+        if (batch === null) break;
+        if (batch.rows.length === 0) {
+          if (batch.waitMs > 0) this.pumpLater(batch.waitMs);
+          break;
+        }
+        for (const row of batch.rows) {
           if (this.acks.has(row.id)) continue; // acknowledged already, deletion pending
           this.publishRow(session, row);
           if (!session.connected) break;
@@ -287,9 +352,16 @@ export class Forwarder {
     }
   }
 
-  private peek(afterId: number, limit: number): OutboxRow[] | null {
+  private pumpLater(delayMs: number): void {
+    this.pumpTimer ??= setTimeout(() => {
+      this.pumpTimer = null;
+      this.pump();
+    }, delayMs);
+  }
+
+  private next(lanes: SessionLanes, limit: number): { rows: OutboxRow[]; waitMs: number } | null {
     try {
-      return this.options.outbox.peek(afterId, limit);
+      return lanes.next(limit);
     } catch (error) {
       this.lastError = `cannot read the outbox: ${error instanceof Error ? error.message : String(error)}`;
       this.options.logger.error({ err: error }, `${this.lastError}; trying again in ${OUTBOX_RETRY_MS} ms`);
@@ -305,8 +377,7 @@ export class Forwarder {
     const payload = this.envelopes.build(row, this.options.clock.now());
     session.inflight.add(row.id);
     this.counters.published += 1;
-    if (row.id <= this.highestPublishedId) this.counters.resent += 1;
-    else this.highestPublishedId = row.id;
+    if (this.unconfirmed.delete(row.id)) this.counters.resent += 1;
     const topic = this.topics.topic(row.stream);
     session.client.publish(topic, payload, { qos: 1, retain: false }, (error) => this.onPublished(session, row, topic, error));
   }
@@ -323,6 +394,7 @@ export class Forwarder {
       return;
     }
     session.inflight.delete(row.id);
+    this.unconfirmed.delete(row.id);
     this.counters.acked += 1;
     this.acks.add(row.id);
     this.pump();

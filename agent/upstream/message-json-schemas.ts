@@ -3,12 +3,18 @@
  * docs/schemas by gen-message-schemas.ts; a test fails when the committed files are stale.
  */
 import { z } from 'zod';
-import { envelopeSchema, statusMessageSchema, telemetryMessageSchema } from './messages.js';
+import { commandEnvelopeSchema, commandResponseSchema } from '../commands/command-schema.js';
+import { envelopeSchema, evictionEventBodySchema, snapshotBodySchema, statsMessageSchema, statusMessageSchema, telemetryMessageSchema } from './messages.js';
 
 const SCHEMAS = {
   'envelope.schema.json': envelopeSchema,
   'telemetry.schema.json': telemetryMessageSchema,
+  'stats.schema.json': statsMessageSchema,
   'status.schema.json': statusMessageSchema,
+  'snapshot-body.schema.json': snapshotBodySchema,
+  'store-eviction-event-body.schema.json': evictionEventBodySchema,
+  'command.schema.json': commandEnvelopeSchema,
+  'command-response-body.schema.json': commandResponseSchema,
 } as const;
 
 /** File name → file content, ready to write. */

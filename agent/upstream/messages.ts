@@ -54,6 +54,69 @@ export const telemetryMessageSchema = z
   .object({ ...envelopeFields, stream: z.literal('telemetry'), body: telemetryBodySchema })
   .describe('a message on <topicPrefix>/<mineId>/<gatewayId>/telemetry');
 
+export const statsPointSchema = z
+  .object({
+    point: z.string().min(1),
+    samples: z.number().int().min(0).describe('samples of any quality in the bucket'),
+    good: z.number().int().min(0).describe('good numeric samples; min, max and mean are computed from these only'),
+    min: z.number().nullable().describe('null when good is 0'),
+    minTs: epochMs.nullable().describe('time of the (first) minimum'),
+    max: z.number().nullable().describe('null when good is 0'),
+    maxTs: epochMs.nullable().describe('time of the (first) maximum'),
+    mean: z.number().nullable().describe('arithmetic mean of the good samples; null when good is 0'),
+  })
+  .describe('statistics of one point over one bucket');
+
+export const statsBodySchema = z
+  .object({
+    device: z.string().min(1),
+    bucketStart: epochMs.describe('start of the bucket (a multiple of bucketMs since the epoch, UTC)'),
+    bucketMs: z.literal(300_000).describe('bucket length: 5 minutes'),
+    points: z.array(statsPointSchema).describe('numeric points of the device that had samples in the bucket'),
+  })
+  .describe('body of a stats message: 5-minute statistics of one device, computed on the gateway from measured samples only');
+
+export const statsMessageSchema = z
+  .object({ ...envelopeFields, stream: z.literal('stats'), body: statsBodySchema })
+  .describe('a message on <topicPrefix>/<mineId>/<gatewayId>/stats');
+
+export const EVICTION_CLASSES = ['telemetry', 'stats', 'events'] as const;
+
+export const evictionEventBodySchema = z
+  .object({
+    kind: z.literal('store_eviction'),
+    class: z.enum(EVICTION_CLASSES).describe('telemetry (raw history, telemetry and snapshot messages) goes first, then stats; events (events, alarms, audit, command answers) last'),
+    rows: z.number().int().min(0).describe('rows deleted in this eviction (history rows and messages)'),
+    unsentMessages: z.number().int().min(0).describe('of those, messages that had not reached the broker: lost upstream'),
+    unsentSamples: z.number().int().min(0).describe('samples inside the unsent telemetry messages'),
+    firstSeq: z.number().int().nullable().describe('lowest seq of the unsent messages evicted (per class stream), null if none'),
+    lastSeq: z.number().int().nullable(),
+    totals: z.record(z.string(), z.object({ rows: z.number().int(), unsent: z.number().int(), samples: z.number().int() })).describe('running totals per class since the database was created'),
+    usedBytes: z.number().int(),
+    budgetBytes: z.number().int(),
+  })
+  .describe('event body: the disk budget was reached and the oldest data of a class was deleted');
+
+export const snapshotBodySchema = z
+  .object({
+    requestedBy: z.string().describe('id of the request_snapshot command'),
+    takenAt: epochMs,
+    points: z.array(
+      z.object({
+        deviceId: z.string(),
+        pointId: z.string(),
+        name: z.string().nullable(),
+        unit: z.string().nullable(),
+        value: sampleValueSchema,
+        quality: z.enum(QUALITIES),
+        ts: epochMs.nullable(),
+        lastGoodAt: epochMs.nullable(),
+        staleAfterMs: z.number().int(),
+      }),
+    ),
+  })
+  .describe('body of a snapshot message: the current point table, on request');
+
 export const GATEWAY_STATES = ['online', 'offline'] as const;
 
 export const statusMessageSchema = z
@@ -73,6 +136,9 @@ export type Envelope = z.infer<typeof envelopeSchema>;
 export type TelemetryMessage = z.infer<typeof telemetryMessageSchema>;
 export type GatewayState = (typeof GATEWAY_STATES)[number];
 export type StatusMessage = z.infer<typeof statusMessageSchema>;
+export type StatsBody = z.infer<typeof statsBodySchema>;
+export type EvictionEventBody = z.infer<typeof evictionEventBodySchema>;
+export type EvictionClass = (typeof EVICTION_CLASSES)[number];
 
 /** The telemetry body of one poll cycle. Values pass through untouched (safety principle 2). */
 export function telemetryBodyOf(cycle: PollCycle): TelemetryBody {

@@ -24,9 +24,19 @@ export interface OutboxStats {
   oldestRecordedAt: number | null;
 }
 
+/**
+ * Which rows a peek returns: `all`; `priority` — only the PRIORITY_STREAMS (alarms, events, audit,
+ * command answers); `bulk` — every other stream (telemetry, stats, snapshots).
+ */
+export type OutboxLane = 'all' | 'priority' | 'bulk';
+
 export interface OutboxSource {
   /** Up to `limit` rows with id > afterId, ordered by id. */
   peek(afterId: number, limit: number): OutboxRow[];
+  /** Up to `limit` rows of the lane with afterId < id ≤ upToId, ordered by id. */
+  peekLane(lane: OutboxLane, afterId: number, upToId: number, limit: number): OutboxRow[];
+  /** Highest id in the outbox, 0 when empty. */
+  maxOutboxId(): number;
   /** Deletes the rows, in one transaction. Call only for rows the broker acknowledged. */
   ack(ids: readonly number[]): void;
   stats(): OutboxStats;

@@ -10,11 +10,20 @@
  */
 import type { ByteOrder, ValueType } from '../../config/schema.js';
 
-export type RegisterValueType = Exclude<ValueType, 'bool'>;
+/** The numeric register types: one number from 1, 2 or 4 registers. */
+export type RegisterValueType = Exclude<ValueType, 'bool' | 'bit' | 'string'>;
 
-export function registerCount(type: ValueType): number {
+/**
+ * Registers one value of `type` occupies. A string's width is its configured length, so it must be
+ * given for type "string" (a missing length is a programming error, not a field condition).
+ */
+export function registerCount(type: ValueType, stringLength?: number): number {
   switch (type) {
+    case 'string':
+      if (stringLength === undefined) throw new RangeError('a string point needs its length in registers');
+      return stringLength;
     case 'bool':
+    case 'bit':
     case 'int16':
     case 'uint16':
       return 1;
@@ -96,4 +105,40 @@ export function encodeRegisters(value: number, type: RegisterValueType, order: B
     words.push(word);
   }
   return wordsReversed(order) ? words.reverse() : words;
+}
+
+/**
+ * Decodes `length` registers as text. The byte order applies as for numbers (BADC/DCBA swap the two
+ * characters in each register, CDAB/DCBA reverse the register order). Bytes are read as UTF-8 (plain
+ * ASCII is a subset); trailing NULs and spaces — the padding devices fill unused characters with —
+ * are trimmed. Anything after the first NUL is padding too.
+ */
+export function decodeString(registers: ArrayLike<number>, offset: number, length: number, order: ByteOrder): string {
+  if (offset < 0 || length < 1 || offset + length > registers.length) {
+    throw new RangeError(`a string of ${length} register(s) at offset ${offset} does not fit a block of ${registers.length}`);
+  }
+  const bytes = toBigEndianBytes(registers, offset, length, order);
+  const nul = bytes.indexOf(0);
+  let end = nul === -1 ? bytes.length : nul;
+  while (end > 0 && bytes[end - 1] === 0x20) end--; // NULs are already cut at the first one
+  return bytes.subarray(0, end).toString('utf8');
+}
+
+/** Encodes text into `length` registers, NUL-padded; throws RangeError when it does not fit. */
+export function encodeString(text: string, length: number, order: ByteOrder): number[] {
+  const encoded = Buffer.from(text, 'utf8');
+  if (encoded.length > length * 2) throw new RangeError(`"${text}" needs ${encoded.length} bytes; ${length} register(s) hold ${length * 2}`);
+  const bytes = Buffer.alloc(length * 2);
+  encoded.copy(bytes);
+  const words: number[] = [];
+  for (let i = 0; i < length; i++) {
+    const word = bytes.readUInt16BE(i * 2);
+    words.push(bytesSwapped(order) ? swap16(word) : word);
+  }
+  return wordsReversed(order) ? words.reverse() : words;
+}
+
+/** One bit of a register, 0 = least significant, after the register's byte order is applied. */
+export function decodeBit(registers: ArrayLike<number>, offset: number, bit: number, order: ByteOrder): boolean {
+  return ((decodeRegisters(registers, offset, 'uint16', order) >> bit) & 1) === 1;
 }

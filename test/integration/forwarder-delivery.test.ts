@@ -42,7 +42,7 @@ describe.each([
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'shaftgate-fwd-'));
-    store = Store.open({ path: join(dir, 'shaftgate.db'), historyRetentionDays: 30, maxPendingCycles: 100 }, { clock: systemClock, logger: silentLogger() });
+    store = Store.open({ path: join(dir, 'shaftgate.db'), historyRetentionDays: 30, maxPendingCycles: 100, statsRetentionDays: 365, diskBudgetBytes: 2 ** 31 }, { clock: systemClock, logger: silentLogger() });
     subscriber = await startSubscriber(broker.url, `${root}/+`, { protocolVersion });
   });
   afterEach(async () => {

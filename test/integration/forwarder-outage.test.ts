@@ -57,7 +57,7 @@ function gatedClients() {
 }
 
 it('keeps rows while the broker is down and delivers everything, in order, after it returns', async () => {
-  const store = Store.open({ path: join(dir, 'shaftgate.db'), historyRetentionDays: 30, maxPendingCycles: 1000 }, { clock: systemClock, logger: silentLogger() });
+  const store = Store.open({ path: join(dir, 'shaftgate.db'), historyRetentionDays: 30, maxPendingCycles: 1000, statsRetentionDays: 365, diskBudgetBytes: 2 ** 31 }, { clock: systemClock, logger: silentLogger() });
   const subscriber = await startSubscriber(broker.url, `${root}/+`);
   const gate = gatedClients();
   const mqtt = mqttSchema.parse({ url: broker.url, clientId: 'fwd-outage', inflightWindow: 4, reconnectMinMs: 100, reconnectMaxMs: 1000 });

@@ -36,7 +36,7 @@ describe.each([{ protocolVersion: 5 as const }, { protocolVersion: 4 as const }]
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'shaftgate-status-'));
-    store = Store.open({ path: join(dir, 'shaftgate.db'), historyRetentionDays: 30, maxPendingCycles: 100 }, { clock: systemClock, logger: silentLogger() });
+    store = Store.open({ path: join(dir, 'shaftgate.db'), historyRetentionDays: 30, maxPendingCycles: 100, statsRetentionDays: 365, diskBudgetBytes: 2 ** 31 }, { clock: systemClock, logger: silentLogger() });
     watcher = await startSubscriber(broker.url, statusTopic, { protocolVersion });
     clients = [];
     const mqtt = mqttSchema.parse({ url: broker.url, protocolVersion, clientId: `fwd-status-${protocolVersion}`, reconnectMinMs: 100, reconnectMaxMs: 1000 });

@@ -103,7 +103,7 @@ describe('YAML syntax', () => {
 
   it('reports an empty file', () => {
     expect(issuesOfText('# nothing yet\n')).toEqual([
-      '1:1 (root): the file is empty: expected a mapping with the keys version, gateway, logging, store, mqtt, http, devices',
+      '1:1 (root): the file is empty: expected a mapping with the keys version, gateway, logging, store, mqtt, http, platform, serialPorts, devices',
     ]);
   });
 
@@ -168,7 +168,7 @@ describe('schema errors', () => {
 
   it('a missing discriminator names the accepted values', () => {
     expect(issuesOfText(VALID.replace('    transport: modbus-tcp\n', ''))).toEqual([
-      '10:5 devices[0].transport: required key "transport" is missing (expected "modbus-tcp")',
+      '10:5 devices[0].transport: required key "transport" is missing (expected one of "modbus-tcp", "modbus-rtu", "serial-line")',
     ]);
   });
 

@@ -19,7 +19,7 @@ afterEach(() => {
 });
 
 function open(path = join(dir, 'shaftgate.db')): Store {
-  return Store.open({ path, historyRetentionDays: 30, maxPendingCycles: 100 }, { clock, logger: silentLogger() });
+  return Store.open({ path, historyRetentionDays: 30, maxPendingCycles: 100, statsRetentionDays: 365, diskBudgetBytes: 2 ** 31 }, { clock, logger: silentLogger() });
 }
 
 describe('Store.open', () => {

@@ -120,7 +120,7 @@ describe('StoreWriter', () => {
   it('writes poll cycles to a real store in one transaction per batch', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shaftgate-writer-'));
     try {
-      const store = Store.open({ path: join(dir, 'shaftgate.db'), historyRetentionDays: 30, maxPendingCycles: 100 }, { clock: systemClock, logger: silentLogger() });
+      const store = Store.open({ path: join(dir, 'shaftgate.db'), historyRetentionDays: 30, maxPendingCycles: 100, statsRetentionDays: 365, diskBudgetBytes: 2 ** 31 }, { clock: systemClock, logger: silentLogger() });
       const recordCycles = vi.spyOn(store, 'recordCycles');
       const writer = new StoreWriter(store, { maxPendingCycles: 100, logger: silentLogger() });
       for (let n = 1; n <= 5; n++) writer.enqueue(cycle(n));

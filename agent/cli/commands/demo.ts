@@ -68,6 +68,7 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
   return runAgentUntilSignal(
     config,
     logger,
+    io,
     (agent) => {
       const lines = [
         '',
@@ -95,7 +96,8 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
 }
 
 async function startDemoSimulators(config: Config, notes: string[]) {
-  const firstPort = config.devices[0]?.port ?? 15020;
+  const first = config.devices[0];
+  const firstPort = first?.transport === 'modbus-tcp' ? first.port : 15020;
   try {
     return await startSimulators({ host: HOST, basePort: firstPort });
   } catch {

@@ -63,13 +63,14 @@ export async function runCommand(args: string[], io: CommandIo): Promise<number>
   if (!config) return ExitCode.configInvalid;
   const level = values['log-level'] ?? config.logging.level;
   const logger = createLogger(level, { mine: config.gateway.mineId, gateway: config.gateway.gatewayId });
-  return runAgentUntilSignal(config, logger);
+  return runAgentUntilSignal(config, logger, io);
 }
 
 /** Starts the agent, waits for SIGTERM/SIGINT, stops it. Shared by `run` and `demo`. */
 export async function runAgentUntilSignal(
   config: Config,
   logger: ReturnType<typeof createLogger>,
+  io: CommandIo,
   onStarted?: (agent: Agent) => void,
   beforeExit?: () => Promise<void>,
 ): Promise<number> {
@@ -78,7 +79,10 @@ export async function runAgentUntilSignal(
   try {
     await agent.start();
   } catch (error) {
-    logger.fatal({ err: error }, `start-up failed: ${(error as Error).message}`);
+    const message = error instanceof Error ? error.message : String(error);
+    logger.fatal({ err: error }, `start-up failed: ${message}`);
+    // The log is JSON for the journal; a person at a terminal also gets one plain line.
+    io.stderr(`shaftgate: start-up failed: ${message}\n`);
     await agent.stop(1000).catch(() => undefined);
     await beforeExit?.();
     return ExitCode.startupFailed;

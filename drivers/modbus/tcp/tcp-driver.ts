@@ -3,17 +3,21 @@
  * number of requests in flight, timeouts and retries per block, and reconnects paced by backoff so a
  * dead device costs its own cycle almost nothing and never the other devices' cycles.
  */
-import type { ModbusTcpDeviceConfig } from '../../../config/schema.js';
+import type { ModbusTcpDeviceConfig, PointConfig } from '../../../config/schema.js';
 import type { Clock } from '../../../agent/model/clock.js';
 import type { Quality, Sample } from '../../../agent/model/sample.js';
 import type { Logger } from '../../../agent/runtime/logger.js';
 import { Backoff } from '../../backoff.js';
-import type { Driver, DriverStats } from '../../driver.js';
-import { RoundTripWindow } from '../../round-trip-stats.js';
+import type { DriverStats } from '../../driver.js';
+import { executeWrite } from '../../writes/execute-write.js';
+import type { WritableDriver, WriteResult, WriteValue } from '../../writes/write-result.js';
+import { AdaptiveReadPlan } from '../adaptive-read-plan.js';
 import { decodePlannedPoint } from '../decode-point.js';
-import { ModbusFramingError, exceptionName, type ModbusResponse } from '../protocol/pdu.js';
+import { DriverCounters } from '../driver-counters.js';
+import { ExceptionCode, ModbusFramingError, exceptionName, type ModbusRequest, type ModbusResponse } from '../protocol/pdu.js';
 import { buildReadPlan, type ReadBlock } from '../read-plan.js';
-import { ModbusConnectionError, ModbusTcpClient, ModbusTimeoutError } from './tcp-client.js';
+import { RequestSlots } from '../request-slots.js';
+import { ModbusTcpClient, ModbusTimeoutError } from './tcp-client.js';
 
 /** After this many cycles in a row where the device did not answer, the connection is renewed. */
 const RECONNECT_AFTER_SILENT_CYCLES = 3;
@@ -27,24 +31,18 @@ export interface ModbusTcpDriverOptions {
   reconnectMaxMs?: number;
 }
 
-export class ModbusTcpDriver implements Driver {
+export class ModbusTcpDriver implements WritableDriver {
   readonly deviceId: string;
   private readonly client: ModbusTcpClient;
-  private readonly plan: ReadBlock[];
+  private readonly plan: AdaptiveReadPlan;
+  private readonly pointsById: ReadonlyMap<string, PointConfig>;
   private readonly backoff: Backoff;
-  private readonly roundTrips = new RoundTripWindow();
+  private readonly slots: RequestSlots;
   private readonly maxInflight: number;
+  private readonly counters = new DriverCounters();
   private nextConnectAttemptAt = 0;
   private silentCycles = 0;
   private closed = false;
-  private readonly counters = {
-    requests: 0,
-    responses: 0,
-    errors: { timeout: 0, exception: 0, framing: 0, connection: 0 },
-    reconnects: 0,
-    lastSuccessAt: null as number | null,
-    lastError: null as string | null,
-  };
 
   constructor(
     private readonly device: ModbusTcpDeviceConfig,
@@ -54,47 +52,57 @@ export class ModbusTcpDriver implements Driver {
   ) {
     this.deviceId = device.id;
     this.maxInflight = options.maxInflight ?? 1;
+    this.slots = new RequestSlots(this.maxInflight);
     this.client = new ModbusTcpClient({
       host: device.host,
       port: device.port,
       connectTimeoutMs: device.timeoutMs,
       maxInflight: this.maxInflight,
     });
-    this.plan = buildReadPlan(device.points, {
+    const initial = buildReadPlan(device.points, {
       maxGap: device.maxGap,
       maxRegistersPerRequest: device.maxRegistersPerRequest,
-      maxBitsPerRequest: 2000,
+      maxBitsPerRequest: device.maxBitsPerRequest,
+      prohibitedRanges: device.prohibitedRanges,
     });
+    this.plan = new AdaptiveReadPlan(initial, device.id, logger);
+    this.pointsById = new Map(device.points.map((point) => [point.id, point]));
     this.backoff = new Backoff(options.reconnectMinMs ?? 500, options.reconnectMaxMs ?? 30_000);
   }
 
-  /** The prepared blocks, for diagnostics and the coalescing benchmark. */
+  /** The blocks read each cycle (after any illegal-address splits), for diagnostics and the coalescing benchmark. */
   get readPlan(): readonly ReadBlock[] {
-    return this.plan;
+    return this.plan.blocks;
   }
 
   async poll(): Promise<Sample[]> {
     if (!(await this.ensureConnected())) {
       return this.failAll('comm_error');
     }
-    const outcomes = new Array<BlockOutcome | undefined>(this.plan.length);
+    const queue = [...this.plan.blocks];
+    const outcomes = new Map<ReadBlock, BlockOutcome>();
     let deviceSilent = false;
-    let nextBlock = 0;
     // A bounded pool of workers walks the plan; once the device stops answering, the rest of the
     // cycle is skipped rather than waited out block by block.
     const worker = async () => {
-      while (nextBlock < this.plan.length) {
-        const index = nextBlock++;
+      for (let block = queue.shift(); block !== undefined; block = queue.shift()) {
         if (deviceSilent) {
-          outcomes[index] = { kind: 'failed', quality: 'timeout', reason: 'skipped: the device did not answer earlier in this cycle' };
+          outcomes.set(block, { kind: 'failed', quality: 'timeout', reason: 'skipped: the device did not answer earlier in this cycle' });
           continue;
         }
-        const outcome = await this.readBlock(this.plan[index]!);
-        outcomes[index] = outcome;
+        const outcome = await this.readBlock(block);
+        if (isIllegalAddress(outcome)) {
+          const parts = this.plan.splitAfterIllegalAddress(block);
+          if (parts) {
+            queue.unshift(...parts); // read the points one by one in this same cycle
+            continue;
+          }
+        }
+        outcomes.set(block, outcome);
         if (outcome.kind === 'failed' && (outcome.quality === 'timeout' || outcome.quality === 'comm_error')) deviceSilent = true;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.maxInflight, this.plan.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.maxInflight, queue.length) }, worker));
 
     if (deviceSilent) {
       this.silentCycles++;
@@ -108,6 +116,26 @@ export class ModbusTcpDriver implements Driver {
     return this.toSamples(outcomes);
   }
 
+  /** Writes an output point and reads it back; never throws (see WriteResult). */
+  async write(pointId: string, value: WriteValue): Promise<WriteResult> {
+    // Refusals (unknown point, not an output, bad value) need no connection: only real writes connect.
+    const connected = this.pointsById.get(pointId)?.output === true ? await this.ensureConnected() : true;
+    const result = connected
+      ? await executeWrite({ deviceId: this.deviceId, points: this.pointsById, send: (request) => this.send(request) }, pointId, value)
+      : {
+          ok: false as const,
+          deviceId: this.deviceId,
+          pointId,
+          error: 'device_error' as const,
+          message: `device ${this.deviceId} (${this.client.endpoint}) is not connected: ${this.counters.lastError ?? 'no connection yet'}`,
+        };
+    if (result.ok) this.counters.write('confirmed');
+    else if (result.error === 'read_back_mismatch') this.counters.write('mismatch');
+    else if (result.error === 'device_error') this.counters.write('failed');
+    if (!result.ok && result.error !== 'unknown_point') this.logger.warn({ device: this.deviceId, point: pointId, error: result.error }, result.message);
+    return result;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.client.close();
@@ -115,19 +143,13 @@ export class ModbusTcpDriver implements Driver {
   }
 
   stats(): DriverStats {
-    return {
+    return this.counters.snapshot({
       deviceId: this.deviceId,
       endpoint: this.client.endpoint,
       connected: this.client.connected,
-      requests: this.counters.requests,
-      responses: this.counters.responses,
-      errors: { ...this.counters.errors },
       discardedResponses: this.client.counters.unmatchedResponses,
-      reconnects: this.counters.reconnects,
-      lastSuccessAt: this.counters.lastSuccessAt,
-      lastError: this.counters.lastError,
-      roundTripMs: this.roundTrips.percentiles(),
-    };
+      blocksSplit: this.plan.splits,
+    });
   }
 
   private async ensureConnected(): Promise<boolean> {
@@ -147,36 +169,36 @@ export class ModbusTcpDriver implements Driver {
     } catch (error) {
       const delay = this.backoff.nextDelay();
       this.nextConnectAttemptAt = this.clock.monotonic() + delay;
-      this.counters.errors.connection++;
       const message = `${(error as Error).message}; next attempt in ${delay} ms`;
+      this.counters.error('connection', message);
       if (this.backoff.consecutiveFailures === 1 || this.backoff.consecutiveFailures % 20 === 0) {
         this.logger.warn({ device: this.deviceId, endpoint: this.client.endpoint, failures: this.backoff.consecutiveFailures }, message);
       }
-      this.counters.lastError = message;
       return false;
     }
+  }
+
+  /** One request through the device's slots, counted; throws the client's typed errors. */
+  private send(request: ModbusRequest): Promise<ModbusResponse> {
+    return this.slots.run(async () => {
+      const started = this.clock.monotonic();
+      this.counters.requests++;
+      const response = await this.client.request(this.device.unitId, request, this.device.timeoutMs);
+      this.counters.response(this.clock.monotonic() - started, this.clock.now());
+      if (response.kind === 'exception') {
+        const code = response.exceptionCode;
+        this.counters.exception(code, `function ${request.fc} at ${request.address}: exception ${code} (${exceptionName(code)})`);
+      }
+      return response;
+    });
   }
 
   private async readBlock(block: ReadBlock): Promise<BlockOutcome> {
     let last: FailedBlock = { kind: 'failed', quality: 'timeout', reason: 'not attempted' };
     for (let attempt = 0; attempt <= this.device.retries; attempt++) {
-      const started = this.clock.monotonic();
-      this.counters.requests++;
       try {
-        const response = await this.client.request(
-          this.device.unitId,
-          { fc: block.fc, address: block.address, quantity: block.quantity },
-          this.device.timeoutMs,
-        );
-        const mono = this.clock.monotonic();
-        this.roundTrips.add(mono - started);
-        this.counters.responses++;
-        this.counters.lastSuccessAt = this.clock.now();
-        if (response.kind === 'exception') {
-          this.counters.errors.exception++;
-          this.counters.lastError = `${block.table} ${block.address}+${block.quantity}: exception ${response.exceptionCode} (${exceptionName(response.exceptionCode)})`;
-        }
-        return { kind: 'response', response, receivedAt: this.clock.now(), mono };
+        const response = await this.send({ fc: block.fc, address: block.address, quantity: block.quantity });
+        return { kind: 'response', response, receivedAt: this.clock.now(), mono: this.clock.monotonic() };
       } catch (error) {
         last = this.classify(error, block);
         // Only silence is worth a retry within the cycle; a refused or broken connection is not.
@@ -188,51 +210,46 @@ export class ModbusTcpDriver implements Driver {
 
   private classify(error: unknown, block: ReadBlock): FailedBlock {
     const where = `${this.deviceId} (${this.client.endpoint} unit ${this.device.unitId}) ${block.table} ${block.address}+${block.quantity}`;
-    const message = error instanceof Error ? error.message : String(error);
-    let quality: Quality;
+    const reason = `${where}: ${error instanceof Error ? error.message : String(error)}`;
     if (error instanceof ModbusTimeoutError) {
-      this.counters.errors.timeout++;
-      quality = 'timeout';
-    } else if (error instanceof ModbusFramingError) {
-      this.counters.errors.framing++;
-      quality = 'framing_error';
-    } else if (error instanceof ModbusConnectionError) {
-      this.counters.errors.connection++;
-      quality = 'comm_error';
-    } else {
-      this.counters.errors.connection++;
-      quality = 'comm_error';
+      this.counters.error('timeout', reason);
+      return { kind: 'failed', quality: 'timeout', reason };
     }
-    const reason = `${where}: ${message}`;
-    this.counters.lastError = reason;
-    return { kind: 'failed', quality, reason };
+    if (error instanceof ModbusFramingError) {
+      this.counters.error('framing', reason);
+      return { kind: 'failed', quality: 'framing_error', reason };
+    }
+    this.counters.error('connection', reason);
+    return { kind: 'failed', quality: 'comm_error', reason };
   }
 
-  private toSamples(outcomes: ReadonlyArray<BlockOutcome | undefined>): Sample[] {
+  private toSamples(outcomes: ReadonlyMap<ReadBlock, BlockOutcome>): Sample[] {
     const samples: Sample[] = [];
     const fallbackTs = this.clock.now();
     const fallbackMono = this.clock.monotonic();
-    this.plan.forEach((block, index) => {
-      const outcome = outcomes[index] ?? { kind: 'failed', quality: 'timeout', reason: 'not read' };
+    const deviceId = this.deviceId;
+    // Object literals of one fixed shape (no spreads): this loop runs for every point every cycle.
+    for (const block of this.plan.blocks) {
+      const outcome = outcomes.get(block) ?? { kind: 'failed', quality: 'timeout', reason: 'not read' };
       for (const planned of block.points) {
-        const base = { deviceId: this.deviceId, pointId: planned.point.id };
+        const pointId = planned.point.id;
         if (outcome.kind === 'failed') {
-          samples.push({ ...base, value: null, quality: outcome.quality, ts: fallbackTs, mono: fallbackMono });
+          samples.push({ deviceId, pointId, value: null, quality: outcome.quality, ts: fallbackTs, mono: fallbackMono });
           continue;
         }
-        const { response, receivedAt, mono } = outcome;
+        const { response, receivedAt: ts, mono } = outcome;
         if (response.kind === 'exception') {
-          samples.push({ ...base, value: null, quality: 'exception', ts: receivedAt, mono, exceptionCode: response.exceptionCode });
+          samples.push({ deviceId, pointId, value: null, quality: 'exception', ts, mono, exceptionCode: response.exceptionCode });
           continue;
         }
         const decoded = decodePlannedPoint(planned, response);
         samples.push(
           decoded.ok
-            ? { ...base, value: decoded.value, quality: 'good', ts: receivedAt, mono }
-            : { ...base, value: null, quality: decoded.quality, ts: receivedAt, mono },
+            ? { deviceId, pointId, value: decoded.value, quality: 'good', ts, mono }
+            : { deviceId, pointId, value: null, quality: decoded.quality, ts, mono },
         );
       }
-    });
+    }
     return samples;
   }
 
@@ -241,4 +258,8 @@ export class ModbusTcpDriver implements Driver {
     const mono = this.clock.monotonic();
     return this.device.points.map((point) => ({ deviceId: this.deviceId, pointId: point.id, value: null, quality, ts, mono }));
   }
+}
+
+function isIllegalAddress(outcome: BlockOutcome): boolean {
+  return outcome.kind === 'response' && outcome.response.kind === 'exception' && outcome.response.exceptionCode === ExceptionCode.illegalDataAddress;
 }
