@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Config } from '../../../config/schema.js';
 import { startSimulators } from '../../../simulators/run.js';
 import { startEmbeddedBroker } from '../../demo/embedded-broker.js';
@@ -7,7 +6,7 @@ import { createLogger } from '../../runtime/logger.js';
 import { packageRoot } from '../../runtime/package-info.js';
 import { pickPort } from '../../runtime/ports.js';
 import { ExitCode, type CommandIo } from '../exit-codes.js';
-import { loadConfigOrReport, runAgentUntilSignal } from './run.js';
+import { loadConfigOrReport, parseAgentOptions, runAgentUntilSignal } from './run.js';
 
 export const DEMO_USAGE = `Usage: shaftgate demo [--config FILE] [--log-level LEVEL]
 
@@ -26,22 +25,8 @@ Exit codes: 0 stopped cleanly, 1 internal error, 2 usage, 3 invalid config, 4 st
 const HOST = '127.0.0.1';
 
 export async function demoCommand(args: string[], io: CommandIo): Promise<number> {
-  let values: { config?: string; 'log-level'?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { config: { type: 'string', short: 'c' }, 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    io.stderr(`shaftgate demo: ${(error as Error).message}\n\n${DEMO_USAGE}`);
-    return ExitCode.usage;
-  }
-  if (values.help) {
-    io.stdout(DEMO_USAGE);
-    return ExitCode.ok;
-  }
+  const values = parseAgentOptions('demo', args, DEMO_USAGE, io);
+  if (typeof values === 'number') return values;
   const root = packageRoot();
   const baseConfig = loadConfigOrReport(values.config ?? join(root, 'config/examples/demo.yaml'), io);
   if (!baseConfig) return ExitCode.configInvalid;
@@ -62,7 +47,7 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
       return endpoint ? { ...device, host: endpoint.host, port: endpoint.port, unitId: endpoint.unitId } : device;
     }),
   };
-  const logger = createLogger(values['log-level'] ?? 'warn', { mine: config.gateway.mineId, gateway: config.gateway.gatewayId, demo: true });
+  const logger = createLogger(values.logLevel ?? 'warn', { mine: config.gateway.mineId, gateway: config.gateway.gatewayId, demo: true });
   const topicRoot = `${config.mqtt.topicPrefix}/${config.gateway.mineId}/${config.gateway.gatewayId}`;
 
   return runAgentUntilSignal(

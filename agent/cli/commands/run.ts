@@ -38,30 +38,44 @@ export function loadConfigOrReport(file: string, io: CommandIo): Config | null {
   }
 }
 
-export async function runCommand(args: string[], io: CommandIo): Promise<number> {
-  let values: { config?: string; 'log-level'?: string; help?: boolean };
+export interface AgentOptions {
+  config?: string;
+  logLevel?: string;
+}
+
+/**
+ * The options `run` and `demo` share. Returns the options, or the exit code when the command is
+ * already done (--help printed, or a usage error reported).
+ */
+export function parseAgentOptions(command: string, args: string[], usage: string, io: CommandIo): AgentOptions | ExitCode {
   try {
-    ({ values } = parseArgs({
+    const { values } = parseArgs({
       args,
       options: { config: { type: 'string', short: 'c' }, 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false,
-    }));
+    });
+    if (values.help) {
+      io.stdout(usage);
+      return ExitCode.ok;
+    }
+    return { config: values.config, logLevel: values['log-level'] };
   } catch (error) {
-    io.stderr(`shaftgate run: ${(error as Error).message}\n\n${RUN_USAGE}`);
+    io.stderr(`shaftgate ${command}: ${(error as Error).message}\n\n${usage}`);
     return ExitCode.usage;
   }
-  if (values.help) {
-    io.stdout(RUN_USAGE);
-    return ExitCode.ok;
-  }
+}
+
+export async function runCommand(args: string[], io: CommandIo): Promise<number> {
+  const values = parseAgentOptions('run', args, RUN_USAGE, io);
+  if (typeof values === 'number') return values;
   if (!values.config) {
     io.stderr(`shaftgate run: --config FILE is required\n\n${RUN_USAGE}`);
     return ExitCode.usage;
   }
   const config = loadConfigOrReport(values.config, io);
   if (!config) return ExitCode.configInvalid;
-  const level = values['log-level'] ?? config.logging.level;
+  const level = values.logLevel ?? config.logging.level;
   const logger = createLogger(level, { mine: config.gateway.mineId, gateway: config.gateway.gatewayId });
   return runAgentUntilSignal(config, logger, io);
 }
