@@ -11,6 +11,12 @@ export class UnitFaults {
   delayMs = 0;
   /** Answer every request with this Modbus exception code (e.g. 4 server device failure); null = off. */
   exception: number | null = null;
+  /**
+   * Serial lines only (RTU, ASCII): the fraction (0–1) of answer bytes that line noise corrupts,
+   * each by one flipped bit chosen by the line's seeded generator. The TCP server ignores it (TCP
+   * has its own checksums; noise there shows up as a reset, use `disconnect`).
+   */
+  corruptFraction = 0;
   private disconnected = false;
 
   /** `onDisconnect` lets the server drop the open connections the moment the fault is set. */
@@ -34,6 +40,7 @@ export class UnitFaults {
     this.silent = false;
     this.delayMs = 0;
     this.exception = null;
+    this.corruptFraction = 0;
     this.disconnected = false;
   }
 }

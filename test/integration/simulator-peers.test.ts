@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../agent/model/clock.js';
 import { ExceptionCode } from '../../drivers/modbus/protocol/pdu.js';
 import { SENSORS, loopCurrentMicroamps, type SensorId } from '../../simulators/devices/safety-monitoring-map.js';
-import { startSimulators, type RunningDevice, type RunningSimulators } from '../../simulators/run.js';
+import { startSimulators, type DeviceOf, type RunningSimulators } from '../../simulators/run.js';
 import { parseMbpollValues, runMbpoll, runPythonJson } from '../helpers/peers.js';
 
 const fixedClock: Clock = { now: () => Date.UTC(2024, 6, 1, 8, 0, 0), monotonic: () => 0 };
@@ -23,7 +23,7 @@ const PINNED: Record<SensorId, number> = {
 };
 
 let simulators: RunningSimulators;
-let device: RunningDevice;
+let device: DeviceOf<'safety_monitoring'>;
 let port: number;
 
 beforeAll(async () => {

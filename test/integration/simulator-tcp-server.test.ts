@@ -8,7 +8,7 @@ import { MbapDecoder, encodeMbap, type MbapFrame } from '../../drivers/modbus/pr
 import { ExceptionCode, decodeResponse, encodeRequest, type ModbusRequest } from '../../drivers/modbus/protocol/pdu.js';
 import { RegisterImage, type ModbusUnit } from '../../simulators/modbus/data-model.js';
 import { ModbusTcpServer, PortInUseError, type ModbusTcpServerOptions } from '../../simulators/modbus/tcp-server.js';
-import { startSimulators } from '../../simulators/run.js';
+import { deviceOf, startSimulators } from '../../simulators/run.js';
 
 /** A unit whose input register n holds n + base, so answers show which unit and address they came from. */
 function countingUnit(base: number, size = 200): ModbusUnit {
@@ -331,12 +331,18 @@ describe('ModbusTcpServer', () => {
 });
 
 describe('startSimulators', () => {
-  it('opens sm-1 on a free port and names a taken port in its error', async () => {
+  it('opens the six TCP devices on free ports and names a taken port in its error', async () => {
     const first = await startSimulators({ basePort: 0, seed: 3 });
     cleanups.push(() => first.stop());
-    expect(first.endpoints).toEqual([
-      { deviceId: 'sm-1', system: 'safety_monitoring', transport: 'modbus-tcp', host: '127.0.0.1', port: expect.any(Number) as unknown, unitId: 1 },
+    expect(first.endpoints.map((e) => [e.deviceId, e.system, e.transport, e.host, e.unitId])).toEqual([
+      ['sm-1', 'safety_monitoring', 'modbus-tcp', '127.0.0.1', 1],
+      ['pp-1', 'personnel_positioning', 'modbus-tcp', '127.0.0.1', 1],
+      ['comm-1', 'communication', 'modbus-tcp', '127.0.0.1', 1],
+      ['air-1', 'compressed_air', 'modbus-tcp', '127.0.0.1', 1],
+      ['water-1', 'water_supply', 'modbus-tcp', '127.0.0.1', 1],
+      ['out-1', 'outputs', 'modbus-tcp', '127.0.0.1', 1],
     ]);
+    expect(new Set(first.endpoints.map((e) => e.port)).size).toBe(6);
     const taken = first.endpoints[0]!.port;
     await expect(startSimulators({ basePort: taken })).rejects.toThrow(`port ${taken} on 127.0.0.1 is already in use`);
   });
@@ -372,6 +378,6 @@ describe('startSimulators', () => {
     cleanups.push(() => running.stop());
     const ports = running.endpoints.map((e) => e.port);
     expect(new Set(ports).size).toBe(2);
-    expect(running.devices.get('sm-1')!.model.read('ch4')).not.toBe(running.devices.get('sm-2')!.model.read('ch4'));
+    expect(deviceOf(running, 'sm-1', 'safety_monitoring').model.read('ch4')).not.toBe(deviceOf(running, 'sm-2', 'safety_monitoring').model.read('ch4'));
   });
 });

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../config/load.js';
+import { DEVICE_MAPS } from '../../simulators/devices/maps.js';
 import { SAFETY_MONITORING_MAP, SENSORS, loopCurrentScaling } from '../../simulators/devices/safety-monitoring-map.js';
+import { DEFAULT_BASE_PORT, DEFAULT_DEVICES } from '../../simulators/run.js';
 
 const README = new URL('../../simulators/README.md', import.meta.url);
 const DEMO = new URL('../../config/examples/demo.yaml', import.meta.url);
@@ -22,6 +24,13 @@ interface DocumentedRow {
   meaning: string;
   nameZh: string;
   access: string;
+}
+
+/** The README section between <!-- map:SYSTEM --> and <!-- /map -->. */
+function mapSection(markdown: string, system: string): string {
+  const start = markdown.indexOf(`<!-- map:${system} -->`);
+  if (start === -1) throw new Error(`README has no <!-- map:${system} --> section`);
+  return markdown.slice(start, markdown.indexOf('<!-- /map -->', start));
 }
 
 /** Rows of every markdown table whose header starts "| table | address |". */
@@ -46,7 +55,18 @@ function documentedRows(markdown: string): DocumentedRow[] {
 }
 
 describe('simulators/README.md register map', () => {
-  const rows = documentedRows(readFileSync(README, 'utf8'));
+  const readme = readFileSync(README, 'utf8');
+  const rows = documentedRows(mapSection(readme, 'safety_monitoring'));
+
+  for (const [system, map] of Object.entries(DEVICE_MAPS)) {
+    it(`documents the ${system} map exactly`, () => {
+      const expected = map.map((entry) => {
+        const bit = entry.table === 'coil' || entry.table === 'discrete_input';
+        return { table: entry.table, address: entry.address, type: entry.type, byteOrder: bit ? '—' : entry.byteOrder, unit: entry.unit || '—', range: entry.range, id: entry.id, meaning: entry.meaning, nameZh: entry.nameZh, access: entry.writable ? 'rw' : 'r' };
+      });
+      expect(documentedRows(mapSection(readme, system))).toEqual(expected);
+    });
+  }
 
   it('lists every point the substation serves, and nothing else, with the same fields', () => {
     const expected = SAFETY_MONITORING_MAP.map((entry) => {
@@ -85,7 +105,7 @@ describe('config/examples/demo.yaml', () => {
     expect(config.store.path).toBe('./var/demo/shaftgate.db');
     expect(config.mqtt.url).toBe('mqtt://127.0.0.1:1883');
     expect(config.http).toEqual({ host: '127.0.0.1', port: 8080 });
-    expect(config.devices).toHaveLength(1);
+    expect(config.devices.map((d) => d.id)).toEqual(DEFAULT_DEVICES.map((d) => d.id));
     expect(config.devices[0]).toMatchObject({
       id: 'sm-1',
       system: 'safety_monitoring',
@@ -124,6 +144,21 @@ describe('config/examples/demo.yaml', () => {
   });
 
   it('never merges reads across the gaps in the map', () => {
-    expect(config.devices[0]!.maxGap).toBe(0);
+    for (const device of config.devices) expect(device.transport === 'modbus-tcp' && device.maxGap, device.id).toBe(0);
+  });
+
+  it('maps every simulated TCP device at its default port, point by point', () => {
+    DEFAULT_DEVICES.forEach((spec, index) => {
+      const device = config.devices.find((d) => d.id === spec.id)!;
+      expect(device, spec.id).toMatchObject({ system: spec.system, transport: 'modbus-tcp', host: '127.0.0.1', port: DEFAULT_BASE_PORT + index, unitId: spec.unitId ?? 1 });
+      const map = DEVICE_MAPS[spec.system];
+      expect(device.points.map((p) => p.id).sort(), spec.id).toEqual(map.map((e) => e.id).sort());
+      for (const entry of map) {
+        const point = device.points.find((p) => p.id === entry.id)!;
+        expect(point, `${spec.id}.${entry.id}`).toMatchObject({ table: entry.table, address: entry.address, type: entry.type });
+        if (entry.scale !== undefined) expect(point.scale, `${spec.id}.${entry.id}`).toBe(entry.scale);
+        if (spec.system !== 'safety_monitoring') expect(point.name, entry.id).toBe(entry.nameZh);
+      }
+    });
   });
 });
