@@ -182,7 +182,9 @@ export class Agent {
     const sinceProgress = this.scheduler.sinceLastProgressMs();
     const live = sinceProgress <= this.stallAfterMs && !this.stopping;
     if (!live) reasons.push(this.stopping ? 'agent is stopping' : `no poll cycle completed for ${Math.round(sinceProgress)} ms (poll loop stalled?)`);
-    for (const device of this.pointTable.staleDevices()) {
+    // A write-only device (the LED board) has nothing to read, so nothing can go stale.
+    const readDevices = new Set(this.config.devices.filter((d) => d.points.length > 0).map((d) => d.id));
+    for (const device of this.pointTable.staleDevices().filter((d) => readDevices.has(d.deviceId))) {
       reasons.push(
         device.lastGoodCycleAt === null
           ? `device ${device.deviceId} (${device.system}) has not answered yet`

@@ -21,9 +21,9 @@ export function requireBuild(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does it)`);
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): AgentProcess {
   requireBuild();
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, cwd });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-200_000);

@@ -1,6 +1,9 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Config } from '../../../config/schema.js';
-import { startSimulators } from '../../../simulators/run.js';
+import { PortInUseError } from '../../../simulators/modbus/tcp-server.js';
+import { SOCAT } from '../../../simulators/serial/pty-pair.js';
+import { startSimulators, type RunningSimulators } from '../../../simulators/run.js';
 import { startEmbeddedBroker } from '../../demo/embedded-broker.js';
 import { createLogger } from '../../runtime/logger.js';
 import { packageRoot } from '../../runtime/package-info.js';
@@ -38,15 +41,7 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
   const httpPort = await pickPort(HOST, baseConfig.http.port);
   if (httpPort !== baseConfig.http.port) notes.push(`port ${baseConfig.http.port} is taken: HTTP listens on ${httpPort}`);
 
-  const config: Config = {
-    ...baseConfig,
-    mqtt: { ...baseConfig.mqtt, url: broker.url, protocolVersion: 4 }, // aedes speaks 3.1.1 only
-    http: { ...baseConfig.http, host: HOST, port: httpPort },
-    devices: baseConfig.devices.map((device) => {
-      const endpoint = simulators.endpoints.find((e) => e.deviceId === device.id);
-      return endpoint ? { ...device, host: endpoint.host, port: endpoint.port, unitId: endpoint.unitId } : device;
-    }),
-  };
+  const config = demoConfig(baseConfig, { brokerUrl: broker.url, httpPort, simulators }, notes);
   const logger = createLogger(values.logLevel ?? 'warn', { mine: config.gateway.mineId, gateway: config.gateway.gatewayId, demo: true });
   const topicRoot = `${config.mqtt.topicPrefix}/${config.gateway.mineId}/${config.gateway.gatewayId}`;
 
@@ -62,6 +57,7 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
         `  state       ${agent.httpUrl}/api/state`,
         `  broker      ${broker.url}  (embedded, MQTT 3.1.1)`,
         ...simulators.endpoints.map((e) => `  simulator   ${e.deviceId} (${e.system})  modbus-tcp://${e.host}:${e.port} unit ${e.unitId}`),
+        ...simulators.serialEndpoints.map((e) => `  simulator   ${e.deviceId} (${e.system})  ${e.transport} ${e.path} (${e.pts})`),
         `  store       ${config.store.path}`,
         '',
         '  watch the telemetry:',
@@ -81,12 +77,45 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
 }
 
 async function startDemoSimulators(config: Config, notes: string[]) {
-  const first = config.devices[0];
+  const first = config.devices.find((device) => device.transport === 'modbus-tcp');
   const firstPort = first?.transport === 'modbus-tcp' ? first.port : 15020;
+  // The weather station and LED board are served on pty pairs made by socat; without it the demo
+  // still runs, with the Modbus TCP devices only.
+  const serialLines = existsSync(SOCAT) ? { dir: resolve('var/demo/pty') } : undefined; // beside the store: relative to the working directory
+  if (!serialLines) notes.push(`${SOCAT} is missing (apt-get install socat): the serial devices (weather station, LED board) are left out`);
   try {
-    return await startSimulators({ host: HOST, basePort: firstPort });
-  } catch {
-    notes.push(`port ${firstPort} is taken: the simulators listen on free ports`);
-    return startSimulators({ host: HOST, basePort: 0 });
+    return await startSimulators({ host: HOST, basePort: firstPort, serialLines });
+  } catch (error) {
+    if (!(error instanceof PortInUseError)) throw error;
+    notes.push(`port ${error.port} is taken: the simulators listen on free ports`);
+    return startSimulators({ host: HOST, basePort: 0, serialLines });
   }
+}
+
+/** The demo config pointed at what the demo actually started: broker, HTTP port, simulator ports and ptys. */
+function demoConfig(
+  base: Config,
+  started: { brokerUrl: string; httpPort: number; simulators: RunningSimulators },
+  notes: string[],
+): Config {
+  const { simulators } = started;
+  const serialPath = new Map<string, string>();
+  for (const endpoint of simulators.serialEndpoints) {
+    const device = base.devices.find((d) => d.id === endpoint.deviceId);
+    if (device && device.transport !== 'modbus-tcp') serialPath.set(device.serialPort, endpoint.path);
+  }
+  const devices = base.devices.filter((device) => device.transport === 'modbus-tcp' || serialPath.has(device.serialPort));
+  const leftOut = base.devices.filter((device) => !devices.includes(device)).map((device) => device.id);
+  if (leftOut.length > 0 && simulators.serialEndpoints.length > 0) notes.push(`no simulator serves ${leftOut.join(', ')}: left out`);
+  return {
+    ...base,
+    mqtt: { ...base.mqtt, url: started.brokerUrl, protocolVersion: 4 }, // aedes speaks 3.1.1 only
+    http: { ...base.http, host: HOST, port: started.httpPort },
+    serialPorts: base.serialPorts.filter((port) => serialPath.has(port.id)).map((port) => ({ ...port, path: serialPath.get(port.id)! })),
+    devices: devices.map((device) => {
+      if (device.transport !== 'modbus-tcp') return device;
+      const endpoint = simulators.endpoints.find((e) => e.deviceId === device.id);
+      return endpoint ? { ...device, host: endpoint.host, port: endpoint.port, unitId: endpoint.unitId } : device;
+    }),
+  };
 }
