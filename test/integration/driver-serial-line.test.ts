@@ -11,6 +11,7 @@ import { silentLogger } from '../../agent/runtime/logger.js';
 import { SerialConnection } from '../../drivers/serial/serial-connection.js';
 import { SerialLineDriver } from '../../drivers/serial/serial-line-driver.js';
 import { startPtyPair } from '../helpers/pty.js';
+import { waitFor } from '../helpers/agent-process.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -143,7 +144,9 @@ describe('serial-line driver, LED board', () => {
     expect(await driver.writeLine('UNDERGROUND 123/150')).toEqual({ ok: true });
     expect(await driver.writeLine('LEADER ZHANG')).toEqual({ ok: true });
     expect(await driver.writeLine('two\r\nlines')).toMatchObject({ ok: false, quality: 'config_error' });
-    await settle();
+    // Wait for the lines rather than a fixed pause: a loaded machine can take longer than 50 ms.
+    await waitFor('both lines at the board', () => lines.length >= 2, 2000);
+    await settle(); // and give a wrongly written third line its chance to show
     expect(lines).toEqual(['UNDERGROUND 123/150', 'LEADER ZHANG']);
     expect(await driver.poll()).toEqual([]);
   });

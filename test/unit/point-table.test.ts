@@ -3,9 +3,21 @@ import { configSchema } from '../../config/schema.js';
 import type { Clock } from '../../agent/model/clock.js';
 import { PointTable } from '../../agent/state/point-table.js';
 
-function manualClock(start = 1_700_000_000_000): Clock & { advance(ms: number): void } {
-  let now = start;
-  return { now: () => now, monotonic: () => now - start, advance: (ms) => (now += ms) };
+function manualClock(start = 1_700_000_000_000): Clock & { advance(ms: number): void; stepWallClock(ms: number): void } {
+  let wall = start;
+  let mono = 0;
+  return {
+    now: () => wall,
+    monotonic: () => mono,
+    advance: (ms) => {
+      wall += ms;
+      mono += ms;
+    },
+    /** An NTP step: the wall clock jumps, monotonic time does not. */
+    stepWallClock: (ms) => {
+      wall += ms;
+    },
+  };
 }
 
 const config = configSchema.parse({
@@ -54,5 +66,30 @@ describe('point table', () => {
     const later = clock.now();
     table.apply({ deviceId: 'sm-1', startedAt: later, finishedAt: later, samples: [{ deviceId: 'sm-1', pointId: 'ch4', value: null, quality: 'timeout', ts: later, mono: 1 }] });
     expect(table.get('sm-1', 'ch4')).toMatchObject({ value: null, quality: 'timeout', lastGoodAt: ts, ts: later });
+  });
+
+  it('judges freshness on the monotonic clock: a wall-clock step back or forward changes nothing', () => {
+    const clock = manualClock();
+    const table = new PointTable(config, clock);
+    const good = (ts: number, mono: number) =>
+      table.apply({ deviceId: 'sm-1', startedAt: ts, finishedAt: ts, samples: [{ deviceId: 'sm-1', pointId: 'ch4', value: 0.5, quality: 'good', ts, mono }] });
+    const ts = clock.now();
+    good(ts, clock.monotonic());
+
+    // Stepped back an hour: by wall-clock arithmetic the reading would stay "fresh" for an hour.
+    clock.stepWallClock(-3_600_000);
+    clock.advance(2000);
+    expect(table.get('sm-1', 'ch4')).toMatchObject({ value: 0.5, quality: 'good', lastGoodAt: ts });
+    clock.advance(1001);
+    expect(table.get('sm-1', 'ch4')).toMatchObject({ value: null, quality: 'stale', lastGoodAt: ts });
+    expect(table.staleDevices().map((d) => d.deviceId)).toEqual(['sm-1']);
+
+    // A fresh reading, then the wall clock steps forward an hour: it must not look stale.
+    good(clock.now(), clock.monotonic());
+    clock.stepWallClock(3_600_000);
+    clock.advance(1000);
+    expect(table.get('sm-1', 'ch4')).toMatchObject({ value: 0.5, quality: 'good' });
+    expect(table.snapshot()[0]).toMatchObject({ quality: 'good' });
+    expect(table.staleDevices()).toEqual([]);
   });
 });

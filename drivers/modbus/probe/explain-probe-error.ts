@@ -1,6 +1,6 @@
 /**
- * What a failed probe means, in words an electrician can act on at the device: what failed and
- * what to check next.
+ * What a failed Modbus TCP probe means, in words an electrician can act on at the device: what
+ * failed and what to check next. (RTU: explain-rtu-probe-error.ts.)
  */
 import { exceptionName, ModbusFramingError } from '../protocol/pdu.js';
 import { ModbusConnectionError, ModbusTimeoutError } from '../tcp/tcp-client.js';

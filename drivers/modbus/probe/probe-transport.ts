@@ -1,9 +1,11 @@
 /**
- * How `shaftgate probe` reaches a device. One implementation per transport: TCP here; the RTU
- * transport (serial port, baud, parity) adds its own beside it and a case in the probe command.
+ * How `shaftgate probe` reaches a device. One implementation per transport: TCP here, RTU in
+ * rtu-probe-transport.ts. Each explains its own failures, because what to check differs (IP and
+ * port vs. serial adapter, baud rate, parity and A/B wiring).
  */
 import type { ModbusResponse, ReadFunctionCode } from '../protocol/pdu.js';
 import { ModbusTcpClient } from '../tcp/tcp-client.js';
+import { explainProbeError, type ProbeContext } from './explain-probe-error.js';
 
 export interface ProbeRead {
   fc: ReadFunctionCode;
@@ -17,7 +19,9 @@ export interface ProbeTransport {
   connect(): Promise<void>;
   /** One read; throws the client's typed errors (timeout, connection, framing). */
   read(request: ProbeRead): Promise<ModbusResponse>;
-  close(): void;
+  /** What a failure of connect() or read() means, and what to check. */
+  explain(error: unknown, ctx: ProbeContext): string;
+  close(): Promise<void>;
 }
 
 export interface TcpProbeTarget {
@@ -33,6 +37,10 @@ export function tcpProbeTransport(target: TcpProbeTarget): ProbeTransport {
     description: `modbus-tcp://${target.host}:${target.port} unit ${target.unitId}`,
     connect: () => client.connect(),
     read: (request) => client.request(target.unitId, request, target.timeoutMs),
-    close: () => client.close(),
+    explain: explainProbeError,
+    close: () => {
+      client.close();
+      return Promise.resolve();
+    },
   };
 }

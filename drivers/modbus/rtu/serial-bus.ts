@@ -7,12 +7,15 @@
  *
  * The queue is keyed by nothing but arrival order — never by unit id: two "locks" for one wire is how
  * other gateways put two masters' frames on top of each other. It is bounded; a request beyond the
- * limit is refused at once and counted.
+ * limit is refused at once and counted. The one exception to arrival order: a slave that just timed
+ * out waits out its quiet period (see post-timeout-quiet.ts) while the others go ahead of it; its
+ * own requests keep their order.
  */
 import type { Clock } from '../../../agent/model/clock.js';
 import type { Logger } from '../../../agent/runtime/logger.js';
 import { SerialPortUnavailableError, type SerialConnection, type SerialConnectionStats } from '../../serial/serial-connection.js';
 import type { ModbusRequest, ModbusResponse } from '../protocol/pdu.js';
+import { PostTimeoutQuiet } from './post-timeout-quiet.js';
 import { RtuFrameError, RtuResponseReader, encodeRtuRequest, type RtuRejectReason } from './rtu-frame.js';
 import { interFrameSilenceMs, type CharacterFormat } from './rtu-timing.js';
 
@@ -42,6 +45,12 @@ export interface SerialBusStats {
   rejectedFrames: Record<RtuRejectReason, number>;
   /** Bytes that arrived while no request was waiting, or after a complete frame: dropped. */
   discardedBytes: number;
+  /** Of those, bytes that arrived while no request was outstanding at all (late answers, another master). */
+  idleBytes: number;
+  /** Late answers: bursts of bytes from a slave after its request timed out, discarded. */
+  lateAnswers: number;
+  /** Requests that waited for their slave's post-timeout quiet period. */
+  quietWaits: number;
   resyncs: number;
   queueDepth: number;
   queueDrops: number;
@@ -52,6 +61,9 @@ interface QueuedRequest {
   unitId: number;
   request: ModbusRequest;
   timeoutMs: number;
+  quietAfterTimeoutMs: number;
+  /** Counted once in quietWaits when first held back for its slave's quiet period. */
+  heldBack?: boolean;
   resolve: (response: ModbusResponse) => void;
   reject: (error: Error) => void;
 }
@@ -80,6 +92,9 @@ export class SerialBus {
   /** Monotonic time of the last byte seen on the line, either way. */
   private lastLineActivity = 0;
   private needsResync = false;
+  private readonly quiet = new PostTimeoutQuiet();
+  /** Wakes the pump while it sleeps for a quiet period (a new request may be for another slave). */
+  private wakePump: (() => void) | null = null;
   private users = 0;
   private closed = false;
   private readonly counters = {
@@ -88,6 +103,7 @@ export class SerialBus {
     timeouts: 0,
     rejectedFrames: { address: 0, function: 0, crc: 0, content: 0 } as Record<RtuRejectReason, number>,
     discardedBytes: 0,
+    idleBytes: 0,
     resyncs: 0,
     queueDrops: 0,
   };
@@ -130,9 +146,10 @@ export class SerialBus {
   /**
    * Queues one request and resolves with its validated response (possibly a Modbus exception).
    * Rejects with BusTimeoutError, RtuFrameError (a ModbusFramingError), SerialPortUnavailableError,
-   * or BusQueueFullError.
+   * or BusQueueFullError. After a timeout the slave is not asked again for `quietAfterTimeoutMs`
+   * (default: `timeoutMs`), so its late answer cannot be taken for the next one.
    */
-  transact(unitId: number, request: ModbusRequest, timeoutMs: number): Promise<ModbusResponse> {
+  transact(unitId: number, request: ModbusRequest, timeoutMs: number, quietAfterTimeoutMs = timeoutMs): Promise<ModbusResponse> {
     if (this.closed) return Promise.reject(new SerialPortUnavailableError(`${this.label} is closed`));
     if (this.queue.length >= this.queueLimit) {
       this.counters.queueDrops++;
@@ -141,7 +158,8 @@ export class SerialBus {
       );
     }
     return new Promise<ModbusResponse>((resolve, reject) => {
-      this.queue.push({ unitId, request, timeoutMs, resolve, reject });
+      this.queue.push({ unitId, request, timeoutMs, quietAfterTimeoutMs, resolve, reject });
+      this.wakePump?.();
       this.pump();
     });
   }
@@ -149,7 +167,13 @@ export class SerialBus {
   async close(): Promise<void> {
     this.closed = true;
     for (const item of this.queue.splice(0)) item.reject(new SerialPortUnavailableError(`${this.label} is closed`));
+    this.wakePump?.();
     await this.connection.close();
+  }
+
+  /** Late answers from one slave, discarded (its driver reports them as discardedResponses). */
+  lateAnswersFrom(unitId: number): number {
+    return this.quiet.lateAnswersFrom(unitId);
   }
 
   stats(): SerialBusStats {
@@ -157,6 +181,8 @@ export class SerialBus {
     return {
       port: this.connection.stats(),
       ...rest,
+      lateAnswers: this.quiet.lateAnswers,
+      quietWaits: this.quiet.waits,
       rejectedFrames: { ...rejectedFrames },
       queueDepth: this.queue.length,
       interFrameGapMs: this.interFrameGapMs,
@@ -168,7 +194,12 @@ export class SerialBus {
     this.pumping = true;
     void (async () => {
       try {
-        for (let item = this.queue.shift(); item; item = this.queue.shift()) {
+        while (this.queue.length > 0) {
+          const item = this.takeNextReady();
+          if (!item) {
+            await this.sleepUntilASlaveMayBeAsked();
+            continue;
+          }
           try {
             await this.execute(item);
           } catch (error) {
@@ -182,15 +213,50 @@ export class SerialBus {
     })();
   }
 
+  /** The first queued request whose slave is not in its post-timeout quiet period. */
+  private takeNextReady(): QueuedRequest | undefined {
+    const now = this.options.clock.monotonic();
+    const index = this.queue.findIndex((item) => !this.quiet.isQuiet(item.unitId, now));
+    this.markHeldBack(index === -1 ? this.queue : this.queue.slice(0, index));
+    if (index === -1) return undefined;
+    return this.queue.splice(index, 1)[0];
+  }
+
+  /** Every queued request is for a quiet slave: sleep until the first quiet period ends, or a new request arrives. */
+  private async sleepUntilASlaveMayBeAsked(): Promise<void> {
+    const until = this.quiet.earliestEnd(this.queue.map((item) => item.unitId));
+    if (until === null) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(wake, Math.max(0, until - this.options.clock.monotonic()));
+      function wake() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakePump = wake;
+    });
+    this.wakePump = null;
+  }
+
+  private markHeldBack(items: readonly QueuedRequest[]): void {
+    for (const item of items) {
+      if (item.heldBack) continue;
+      item.heldBack = true;
+      this.quiet.waits++;
+    }
+  }
+
   private async execute(item: QueuedRequest): Promise<void> {
     if (!(await this.connection.ensureOpen())) {
       item.reject(new SerialPortUnavailableError(this.connection.stats().lastError ?? `${this.label} is not open`));
       return;
     }
     const frame = encodeRtuRequest(item.unitId, item.request);
+    // A slave back from its quiet period: whatever it sent late must not be in the input buffer.
+    if (this.quiet.takeFlush(item.unitId)) this.needsResync = true;
     if (this.needsResync) await this.resync();
     await this.waitForGap();
     this.counters.requests++;
+    this.quiet.exchangeStarted();
     const outcome = await this.exchange(frame, new RtuResponseReader(item.unitId, item.request), item.timeoutMs);
     switch (outcome.kind) {
       case 'response':
@@ -213,6 +279,7 @@ export class SerialBus {
           item.reject(new SerialPortUnavailableError(this.connection.stats().lastError ?? `${this.label} disappeared`));
           return;
         }
+        this.quiet.start(item.unitId, this.options.clock.monotonic(), item.quietAfterTimeoutMs);
         item.reject(
           new BusTimeoutError(`no answer from slave ${item.unitId} on ${this.label} within ${item.timeoutMs} ms (check its address, power, A/B wiring, baud rate and parity)`),
         );
@@ -254,6 +321,8 @@ export class SerialBus {
     if (!awaiting) {
       // Nobody asked: the rest of a rejected frame, a late answer, or another master on the line.
       this.counters.discardedBytes += chunk.length;
+      this.counters.idleBytes += chunk.length;
+      this.quiet.strayBytes(this.lastLineActivity);
       this.needsResync = true;
       return;
     }

@@ -12,18 +12,15 @@ import type { DriverStats } from '../../driver.js';
 import { executeWrite } from '../../writes/execute-write.js';
 import type { WritableDriver, WriteResult, WriteValue } from '../../writes/write-result.js';
 import { AdaptiveReadPlan } from '../adaptive-read-plan.js';
-import { decodePlannedPoint } from '../decode-point.js';
+import { allFailed, blockSamples, isIllegalAddressAnswer, type BlockOutcome, type FailedBlock } from '../block-samples.js';
 import { DriverCounters } from '../driver-counters.js';
-import { ExceptionCode, ModbusFramingError, exceptionName, type ModbusRequest, type ModbusResponse } from '../protocol/pdu.js';
+import { ModbusFramingError, exceptionName, type ModbusRequest, type ModbusResponse } from '../protocol/pdu.js';
 import { buildReadPlan, type ReadBlock } from '../read-plan.js';
 import { RequestSlots } from '../request-slots.js';
 import { ModbusTcpClient, ModbusTimeoutError } from './tcp-client.js';
 
 /** After this many cycles in a row where the device did not answer, the connection is renewed. */
 const RECONNECT_AFTER_SILENT_CYCLES = 3;
-
-type FailedBlock = { kind: 'failed'; quality: Quality; reason: string };
-type BlockOutcome = { kind: 'response'; response: ModbusResponse; receivedAt: number; mono: number } | FailedBlock;
 
 export interface ModbusTcpDriverOptions {
   maxInflight?: number;
@@ -36,6 +33,7 @@ export class ModbusTcpDriver implements WritableDriver {
   private readonly client: ModbusTcpClient;
   private readonly plan: AdaptiveReadPlan;
   private readonly pointsById: ReadonlyMap<string, PointConfig>;
+  private readonly pointIds: readonly string[];
   private readonly backoff: Backoff;
   private readonly slots: RequestSlots;
   private readonly maxInflight: number;
@@ -67,6 +65,7 @@ export class ModbusTcpDriver implements WritableDriver {
     });
     this.plan = new AdaptiveReadPlan(initial, device.id, logger);
     this.pointsById = new Map(device.points.map((point) => [point.id, point]));
+    this.pointIds = device.points.map((point) => point.id);
     this.backoff = new Backoff(options.reconnectMinMs ?? 500, options.reconnectMaxMs ?? 30_000);
   }
 
@@ -91,7 +90,7 @@ export class ModbusTcpDriver implements WritableDriver {
           continue;
         }
         const outcome = await this.readBlock(block);
-        if (isIllegalAddress(outcome)) {
+        if (isIllegalAddressAnswer(outcome)) {
           const parts = this.plan.splitAfterIllegalAddress(block);
           if (parts) {
             queue.unshift(...parts); // read the points one by one in this same cycle
@@ -113,7 +112,7 @@ export class ModbusTcpDriver implements WritableDriver {
     } else {
       this.silentCycles = 0;
     }
-    return this.toSamples(outcomes);
+    return blockSamples(this.deviceId, this.plan.blocks, outcomes, { ts: this.clock.now(), mono: this.clock.monotonic() });
   }
 
   /** Writes an output point and reads it back; never throws (see WriteResult). */
@@ -223,43 +222,7 @@ export class ModbusTcpDriver implements WritableDriver {
     return { kind: 'failed', quality: 'comm_error', reason };
   }
 
-  private toSamples(outcomes: ReadonlyMap<ReadBlock, BlockOutcome>): Sample[] {
-    const samples: Sample[] = [];
-    const fallbackTs = this.clock.now();
-    const fallbackMono = this.clock.monotonic();
-    const deviceId = this.deviceId;
-    // Object literals of one fixed shape (no spreads): this loop runs for every point every cycle.
-    for (const block of this.plan.blocks) {
-      const outcome = outcomes.get(block) ?? { kind: 'failed', quality: 'timeout', reason: 'not read' };
-      for (const planned of block.points) {
-        const pointId = planned.point.id;
-        if (outcome.kind === 'failed') {
-          samples.push({ deviceId, pointId, value: null, quality: outcome.quality, ts: fallbackTs, mono: fallbackMono });
-          continue;
-        }
-        const { response, receivedAt: ts, mono } = outcome;
-        if (response.kind === 'exception') {
-          samples.push({ deviceId, pointId, value: null, quality: 'exception', ts, mono, exceptionCode: response.exceptionCode });
-          continue;
-        }
-        const decoded = decodePlannedPoint(planned, response);
-        samples.push(
-          decoded.ok
-            ? { deviceId, pointId, value: decoded.value, quality: 'good', ts, mono }
-            : { deviceId, pointId, value: null, quality: decoded.quality, ts, mono },
-        );
-      }
-    }
-    return samples;
-  }
-
   private failAll(quality: Quality): Sample[] {
-    const ts = this.clock.now();
-    const mono = this.clock.monotonic();
-    return this.device.points.map((point) => ({ deviceId: this.deviceId, pointId: point.id, value: null, quality, ts, mono }));
+    return allFailed(this.deviceId, this.pointIds, quality, { ts: this.clock.now(), mono: this.clock.monotonic() });
   }
-}
-
-function isIllegalAddress(outcome: BlockOutcome): boolean {
-  return outcome.kind === 'response' && outcome.response.kind === 'exception' && outcome.response.exceptionCode === ExceptionCode.illegalDataAddress;
 }
