@@ -195,6 +195,77 @@ export function checkProhibitedRanges(device: { points?: unknown; prohibitedRang
   });
 }
 
+/** Rules every Modbus device obeys whatever its transport (TCP and RTU share this one check). */
+function checkModbusDevice(device: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  checkProhibitedRanges(device, ctx);
+  const seen = new Map<string, number>();
+  (Array.isArray(device.points) ? (device.points as Array<{ id?: unknown } | undefined>) : []).forEach((point, index) => {
+    if (typeof point?.id !== 'string') return;
+    const first = seen.get(point.id);
+    if (first !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['points', index, 'id'], message: `point id "${point.id}" is already used by points[${first}] of this device` });
+    } else {
+      seen.set(point.id, index);
+    }
+  });
+  checkDeviceTiming(device, ctx);
+}
+
+function checkDeviceTiming(device: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const { timeoutMs, retries, pollIntervalMs } = device;
+  if (typeof timeoutMs !== 'number' || typeof retries !== 'number' || typeof pollIntervalMs !== 'number') return;
+  if (timeoutMs * (retries + 1) > pollIntervalMs * 10) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['timeoutMs'],
+      message: `timeoutMs × (retries + 1) = ${timeoutMs * (retries + 1)} ms is more than 10 poll intervals (${pollIntervalMs * 10} ms): a dead device would hold its cycle far too long`,
+    });
+  }
+}
+
+const uint32 = z.number().int().min(0).max(0xffff_ffff);
+const readerOrZone = z.number().int().min(1).max(65535);
+
+/**
+ * How the personnel-positioning reader (drivers/positioning/) reads a substation's event FIFO and
+ * card table (register map: simulators/README.md, personnel positioning). Only on a device of
+ * system personnel_positioning; its `points` are then read as usual, from the header where they lie in it.
+ */
+export const positioningReaderSchema = z
+  .strictObject({
+    cardTableIntervalMs: durationMs(1000, 30_000)
+      .default(30_000)
+      .describe('how often the whole card table is read; at most 30 s (a headcount snapshot at least every 30 s)'),
+    readers: z
+      .array(z.strictObject({ id: readerOrZone.describe('reader id as the substation sends it'), zone: readerOrZone.describe("that reader's zone id") }))
+      .max(65_535)
+      .optional()
+      .describe('the layout\'s readers and their zones; when given, a record naming another reader, or a zone that is not its reader\'s, is rejected'),
+    cardNumbers: z
+      .strictObject({ min: uint32.default(1), max: uint32.default(0xffff_fffe) })
+      .default({ min: 1, max: 0xffff_fffe })
+      .describe('plausible card numbers; a record outside is rejected (0 and 0xFFFFFFFF are never valid cards)'),
+  })
+  .superRefine((reader, ctx) => {
+    if (reader.cardNumbers.min > reader.cardNumbers.max) ctx.addIssue({ code: 'custom', path: ['cardNumbers'], message: 'min is above max' });
+    const seen = new Set<number>();
+    (reader.readers ?? []).forEach((r, index) => {
+      if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['readers', index, 'id'], message: `reader ${r.id} is listed twice` });
+      seen.add(r.id);
+    });
+  })
+  .describe('personnel-positioning substation: event FIFO and card table');
+
+/** The positioning block reads a personnel-positioning substation's map; on any other device it is a mistake. */
+function checkPositioningBlock(device: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  if (device.positioning === undefined || device.system === 'personnel_positioning') return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['positioning'],
+    message: `positioning is only allowed on a device with system personnel_positioning; this device's system is ${String(device.system)}`,
+  });
+}
+
 export const modbusTcpDeviceSchema = z
   .strictObject({
     id: identifier.describe('device id, unique in the config'),
@@ -213,28 +284,10 @@ export const modbusTcpDeviceSchema = z
     prohibitedRanges: z.array(prohibitedRangeSchema).max(1000).default([]).describe('address ranges no read request may cover'),
     staleAfterMs: durationMs(100, 86_400_000).optional().describe('a value not refreshed within this time is stale (default 3 × pollIntervalMs)'),
     points: z.array(pointSchema).min(1).max(10_000),
+    positioning: positioningReaderSchema.optional(),
   })
-  .superRefine((device, ctx) => {
-    checkProhibitedRanges(device, ctx);
-    const seen = new Map<string, number>();
-    (Array.isArray(device.points) ? device.points : []).forEach((point, index) => {
-      if (typeof point?.id !== 'string') return;
-      const first = seen.get(point.id);
-      if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['points', index, 'id'], message: `point id "${point.id}" is already used by points[${first}] of this device` });
-      } else {
-        seen.set(point.id, index);
-      }
-    });
-    const timing = [device.timeoutMs, device.retries, device.pollIntervalMs];
-    if (timing.every((n) => typeof n === 'number') && device.timeoutMs * (device.retries + 1) > device.pollIntervalMs * 10) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['timeoutMs'],
-        message: `timeoutMs × (retries + 1) = ${device.timeoutMs * (device.retries + 1)} ms is more than 10 poll intervals (${device.pollIntervalMs * 10} ms): a dead device would hold its cycle far too long`,
-      });
-    }
-  }, ALWAYS);
+  .superRefine(checkModbusDevice, ALWAYS)
+  .superRefine(checkPositioningBlock, ALWAYS);
 
 /**
  * One serial port (RS-485/RS-232 adapter). Every device on it goes through one owner that sends one
@@ -264,36 +317,9 @@ const {
   host: _tcpHost,
   port: _tcpPort,
   unitId: _tcpUnitId,
+  positioning: _tcpPositioning,
   ...modbusDeviceFields
 } = modbusTcpDeviceSchema.shape;
-
-/** Rules every Modbus device obeys whatever its transport (the same as the TCP device's). */
-function checkModbusDevice(device: Record<string, unknown>, ctx: z.RefinementCtx): void {
-  checkProhibitedRanges(device, ctx);
-  const seen = new Map<string, number>();
-  (Array.isArray(device.points) ? (device.points as Array<{ id?: unknown } | undefined>) : []).forEach((point, index) => {
-    if (typeof point?.id !== 'string') return;
-    const first = seen.get(point.id);
-    if (first !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['points', index, 'id'], message: `point id "${point.id}" is already used by points[${first}] of this device` });
-    } else {
-      seen.set(point.id, index);
-    }
-  });
-  checkDeviceTiming(device, ctx);
-}
-
-function checkDeviceTiming(device: Record<string, unknown>, ctx: z.RefinementCtx): void {
-  const { timeoutMs, retries, pollIntervalMs } = device;
-  if (typeof timeoutMs !== 'number' || typeof retries !== 'number' || typeof pollIntervalMs !== 'number') return;
-  if (timeoutMs * (retries + 1) > pollIntervalMs * 10) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['timeoutMs'],
-      message: `timeoutMs × (retries + 1) = ${timeoutMs * (retries + 1)} ms is more than 10 poll intervals (${pollIntervalMs * 10} ms): a dead device would hold its cycle far too long`,
-    });
-  }
-}
 
 export const modbusRtuDeviceSchema = z
   .strictObject({
@@ -302,6 +328,11 @@ export const modbusRtuDeviceSchema = z
     serialPort: identifier.describe('id of the serial port (serialPorts[].id) the slave is wired to'),
     unitId: z.number().int().min(1).max(247).describe('slave address 1–247, as set on the device (DIP switches or its menu); unique on its port'),
     timeoutMs: durationMs(20, 60_000).default(300).describe('how long to wait for one answer; the line is blocked meanwhile, so keep it short'),
+    postTimeoutQuietMs: durationMs(0, 60_000)
+      .optional()
+      .describe(
+        'after this slave timed out it is not asked again for this long (default: timeoutMs), so a late answer is discarded instead of being taken for the next request; other slaves on the port are asked meanwhile',
+      ),
   })
   .superRefine(checkModbusDevice, ALWAYS)
   .describe('a Modbus RTU slave on a shared serial port');
@@ -576,6 +607,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type DeviceConfig = z.infer<typeof deviceSchema>;
 export type ModbusTcpDeviceConfig = z.infer<typeof modbusTcpDeviceSchema>;
+export type PositioningReaderConfig = z.infer<typeof positioningReaderSchema>;
 export type ModbusRtuDeviceConfig = z.infer<typeof modbusRtuDeviceSchema>;
 export type SerialLineDeviceConfig = z.infer<typeof serialLineDeviceSchema>;
 export type LinePointConfig = z.infer<typeof linePointSchema>;

@@ -2,7 +2,7 @@
  * The small interface every transport implements (EdgeX calls it a ProtocolDriver). The scheduler
  * owns timing; a driver owns its connection and its prepared read plan.
  */
-import type { Sample } from '../agent/model/sample.js';
+import type { PollCycle, Sample } from '../agent/model/sample.js';
 
 export interface Driver {
   readonly deviceId: string;
@@ -40,4 +40,18 @@ export interface DriverStats {
   lastSuccessAt: number | null;
   lastError: string | null;
   roundTripMs: { p50: number | null; p90: number | null; p99: number | null; max: number | null };
+}
+
+/**
+ * A driver whose poll yields more than point samples (the positioning driver's events and card
+ * table). The scheduler calls `pollCycle()` on such a driver: its plain `poll()` reads only the
+ * points, so a caller that knows nothing of cycles can never consume events it would then drop.
+ */
+export interface PollCycleDriver extends Driver {
+  /** Runs one whole cycle; never throws, never hangs past its timeouts (as Driver.poll). */
+  pollCycle(): Promise<PollCycle>;
+}
+
+export function producesPollCycles(driver: Driver): driver is PollCycleDriver {
+  return typeof (driver as Partial<PollCycleDriver>).pollCycle === 'function';
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../agent/runtime/logger.js';
 import type { Driver } from './driver.js';
 import { ModbusTcpDriver } from './modbus/tcp/tcp-driver.js';
 import { ModbusRtuDriver } from './modbus/rtu/rtu-driver.js';
+import { PositioningDriver } from './positioning/positioning-driver.js';
 import { SerialLineDriver } from './serial/serial-line-driver.js';
 import type { SerialPortRegistry } from './serial/serial-port-registry.js';
 
@@ -15,6 +16,8 @@ import type { SerialPortRegistry } from './serial/serial-port-registry.js';
 export function createDriver(device: DeviceConfig, clock: Clock, logger: Logger, serialPorts?: SerialPortRegistry): Driver {
   switch (device.transport) {
     case 'modbus-tcp':
+      // A personnel-positioning substation with a `positioning` block: events and card table too.
+      if (device.positioning) return new PositioningDriver({ ...device, positioning: device.positioning }, clock, logger.child({ device: device.id }));
       return new ModbusTcpDriver(device, clock, logger.child({ device: device.id }));
     case 'modbus-rtu':
       return new ModbusRtuDriver(device, requireRegistry(device.id, serialPorts).rtuBus(device.serialPort), clock, logger.child({ device: device.id }));

@@ -2,6 +2,7 @@
  * A sample is one reading of one point, exactly as measured. Nothing downstream ever changes it;
  * a reading that could not be taken is still a sample, with a quality that says why and value null.
  */
+import type { PositioningRead } from './positioning.js';
 
 export const QUALITIES = [
   'good',
@@ -39,4 +40,6 @@ export interface PollCycle {
   /** Time the cycle's last response arrived, wall clock ms. */
   finishedAt: number;
   samples: Sample[];
+  /** Personnel-positioning devices only: events and card snapshot of this cycle (model/positioning.ts). */
+  positioning?: PositioningRead;
 }

@@ -7,7 +7,7 @@
 import type { Clock } from '../model/clock.js';
 import type { PollCycle } from '../model/sample.js';
 import type { Logger } from '../runtime/logger.js';
-import type { Driver } from '../../drivers/driver.js';
+import { producesPollCycles, type Driver } from '../../drivers/driver.js';
 
 export interface ScheduledDevice {
   driver: Driver;
@@ -122,8 +122,11 @@ export class PollScheduler {
     loop.stats.polling = true;
     loop.stats.lastCycleStartedAt = startedAt;
     try {
-      const samples = await loop.device.driver.poll();
-      const cycle: PollCycle = { deviceId: loop.device.driver.deviceId, startedAt, finishedAt: clock.now(), samples };
+      const driver = loop.device.driver;
+      const cycle: PollCycle = producesPollCycles(driver)
+        ? await driver.pollCycle()
+        : { deviceId: driver.deviceId, startedAt, finishedAt: 0, samples: await driver.poll() };
+      if (cycle.finishedAt === 0) cycle.finishedAt = clock.now();
       try {
         this.options.onCycle(cycle);
       } catch (error) {

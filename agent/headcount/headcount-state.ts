@@ -1,0 +1,64 @@
+/**
+ * The headcount's state as plain data: who is underground, since when, where last heard, and what
+ * was true when they went down. JSON-serializable so the agent can persist it and reconcile it with
+ * the next snapshot after a restart (a person not seen leaving is still underground).
+ */
+
+/** The permit in force when a card passed the entry reader, stamped by the interlock engine. */
+export interface EntryStamp {
+  permitted: boolean;
+  banned: boolean;
+  /** Reason codes of the withdrawn permit, e.g. ["quota:mine"]. */
+  reasons: string[];
+}
+
+export interface UndergroundPerson {
+  card: string;
+  /** When the card passed the entry reader; null when it was found underground without an entry. */
+  enteredAt: number | null;
+  entrySeq: number | null;
+  /** How we learned the person is underground. */
+  origin: 'entry' | 'snapshot';
+  /** People underground just before this entry (quota at entry time). */
+  countBefore: number;
+  /** The permit in force at entry; null when unknown (entry before the engine's first decision). */
+  stamp: EntryStamp | null;
+  /** The card entered again while already underground (passback, or a missed exit). */
+  reentered: boolean;
+  zone: number | null;
+  lastSeenAt: number | null;
+  emergencyCall: boolean;
+  /** Anomalies already reported for this stay, so each is one event, not one per poll. */
+  reported: { noSignal: boolean; overtime: boolean };
+}
+
+export interface HeadcountState {
+  version: 1;
+  underground: Record<string, UndergroundPerson>;
+  /** Newest event seq applied; 0 = none yet. */
+  lastEventSeq: number;
+  /** When the last snapshot was applied; null = none since start (the count is then unconfirmed). */
+  lastSnapshotAt: number | null;
+  /** Last exit per card, so a stale card-table row cannot bring a person back underground. */
+  lastExitAt: Record<string, number>;
+}
+
+export function emptyHeadcountState(): HeadcountState {
+  return { version: 1, underground: {}, lastEventSeq: 0, lastSnapshotAt: null, lastExitAt: {} };
+}
+
+/** Reads persisted state; anything unreadable is an error for the caller to report (never "nobody underground"). */
+export function parseHeadcountState(json: string): HeadcountState {
+  const value = JSON.parse(json) as Partial<HeadcountState> | null;
+  if (value === null || typeof value !== 'object' || value.version !== 1 || typeof value.underground !== 'object' || value.underground === null) {
+    throw new Error('persisted headcount state is not version 1 headcount data');
+  }
+  return {
+    version: 1,
+    underground: value.underground,
+    lastEventSeq: typeof value.lastEventSeq === 'number' ? value.lastEventSeq : 0,
+    // After a restart the count must be confirmed by a fresh snapshot first.
+    lastSnapshotAt: null,
+    lastExitAt: value.lastExitAt ?? {},
+  };
+}
