@@ -1,7 +1,15 @@
 /**
- * Capped exponential backoff with full jitter: spreads reconnects of many devices (or gateways)
- * so they do not hammer a recovering peer in step.
+ * Capped exponential backoff with full jitter, for every reconnect in the agent (devices, serial
+ * ports, the MQTT broker): after n failures the delay is uniform in [min, min(max, min × 2^n)], so
+ * devices — or a fleet of gateways that lost the broker together — do not hammer a recovering
+ * peer in step.
  */
+export function backoffDelayMs(failures: number, minMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.max(minMs, Math.min(maxMs, minMs * 2 ** Math.min(failures, 30)));
+  return Math.round(minMs + random() * (ceiling - minMs));
+}
+
+/** The same, counting the failures itself. */
 export class Backoff {
   private failures = 0;
 
@@ -13,9 +21,9 @@ export class Backoff {
 
   /** Delay before the next attempt after one more failure. */
   nextDelay(): number {
-    const ceiling = Math.min(this.maxMs, this.minMs * 2 ** Math.min(this.failures, 30));
+    const delay = backoffDelayMs(this.failures, this.minMs, this.maxMs, this.random);
     this.failures++;
-    return Math.round(this.minMs / 2 + this.random() * (ceiling - this.minMs / 2));
+    return delay;
   }
 
   reset(): void {

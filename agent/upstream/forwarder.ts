@@ -18,7 +18,7 @@ import type { MqttConfig } from '../../config/schema.js';
 import type { Clock } from '../model/clock.js';
 import type { Logger } from '../runtime/logger.js';
 import { AckBatcher } from './ack-batcher.js';
-import { reconnectDelayMs } from './backoff.js';
+import { backoffDelayMs } from '../../drivers/backoff.js';
 import { clientOptions } from './client-options.js';
 import { EnvelopeBuilder } from './envelope.js';
 import type { GatewayState } from './messages.js';
@@ -274,7 +274,7 @@ export class Forwarder {
   }
 
   private onConnectionFailed(error: unknown, wasConnected: boolean): void {
-    const delay = reconnectDelayMs(this.failures, this.options.mqtt.reconnectMinMs, this.options.mqtt.reconnectMaxMs, this.random);
+    const delay = backoffDelayMs(this.failures, this.options.mqtt.reconnectMinMs, this.options.mqtt.reconnectMaxMs, this.random);
     this.failures += 1;
     this.lastError = describeMqttError(error, this.options.mqtt.url);
     const now = this.options.clock.monotonic();
