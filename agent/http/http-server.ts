@@ -1,10 +1,11 @@
 /**
  * The agent's HTTP face: health for systemd/monitoring and the current state as JSON. The shaft-head
- * board and Prometheus metrics join it later. Read-only for now: nothing here changes state.
+ * board and Prometheus metrics join it later. Only the board's PIN-checked POSTs change state.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../runtime/logger.js';
+import { PROMETHEUS_CONTENT_TYPE } from './prometheus-text.js';
 
 export interface HealthReport {
   live: boolean;
@@ -17,6 +18,10 @@ export interface HealthReport {
 export interface HttpRoutes {
   health(): HealthReport;
   state(): unknown;
+  /** Prometheus text exposition (agent/http/metrics.ts). */
+  metrics?(): string;
+  /** The shaft-head board (agent/board/board-http.ts): answers its own paths, POSTs included, and says so. */
+  board?: { handle(req: http.IncomingMessage, res: http.ServerResponse): boolean };
 }
 
 export interface HttpServerHandle {
@@ -34,6 +39,13 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 export async function startHttpServer(host: string, port: number, routes: HttpRoutes, logger: Logger): Promise<HttpServerHandle> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    try {
+      if (routes.board?.handle(req, res)) return;
+    } catch (error) {
+      logger.error({ err: error, path }, 'board handler failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error; see the agent log' });
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
@@ -53,8 +65,17 @@ export async function startHttpServer(host: string, port: number, routes: HttpRo
         case '/api/state':
           sendJson(res, 200, routes.state());
           return;
+        case '/metrics':
+          if (routes.metrics) {
+            const text = routes.metrics();
+            res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+            res.end(text);
+            return;
+          }
+          sendJson(res, 404, { error: 'metrics are not served by this process' });
+          return;
         default:
-          sendJson(res, 404, { error: `no such path ${path}`, paths: ['/health', '/health/live', '/api/state'] });
+          sendJson(res, 404, { error: `no such path ${path}`, paths: ['/health', '/health/live', '/api/state', '/metrics'] });
       }
     } catch (error) {
       logger.error({ err: error, path }, 'HTTP handler failed');

@@ -11,7 +11,9 @@ import { NoAlarms } from '../commands/alarm-acknowledger.js';
 import { loadCommandKeys } from '../commands/command-keys.js';
 import { CommandService } from '../commands/command-service.js';
 import { RuntimeSettings } from '../commands/runtime-settings.js';
+import { DurationHistogram } from '../http/duration-histogram.js';
 import { startHttpServer, type HealthReport, type HttpServerHandle } from '../http/http-server.js';
+import { renderAgentMetrics, type MetricsSource } from '../http/metrics.js';
 import type { Clock } from '../model/clock.js';
 import type { PollCycle } from '../model/sample.js';
 import { PollScheduler } from '../scheduler/poll-scheduler.js';
@@ -20,6 +22,8 @@ import { Store } from '../store/store.js';
 import { StoreWriter } from '../store/store-writer.js';
 import { Forwarder } from '../upstream/forwarder.js';
 import type { Logger } from './logger.js';
+import { packageVersion } from './package-info.js';
+import type { PollProgress } from './systemd-watchdog.js';
 
 /** A poll loop that has not completed any cycle for this long is not live (a silent stall). */
 const STALL_FACTOR = 5;
@@ -54,6 +58,10 @@ export class Agent {
   private readonly startedAt: number;
   private readonly stallAfterMs: number;
   private stopping = false;
+  /** Per-device poll cycle durations for /metrics. */
+  private readonly pollCycleDurations = new DurationHistogram('device');
+  /** Alarm and headcount figures for /metrics; set by the interlock wiring. */
+  private metricsSource: MetricsSource | undefined;
 
   constructor(
     private readonly config: Config,
@@ -114,6 +122,7 @@ export class Agent {
     this.http = await startHttpServer(this.config.http.host, this.config.http.port, {
       health: () => this.health(),
       state: () => this.state(),
+      metrics: () => this.metrics(),
     }, logger.child({ component: 'http' }));
     this.forwarder.start();
     this.scheduler.start();
@@ -144,6 +153,16 @@ export class Agent {
   /** Quotas, suspension, weather alerts and roster as set by the platform; null before start(). */
   get settings(): RuntimeSettings | null {
     return this.runtimeSettings;
+  }
+
+  /** The poll loop's proof of life, for the systemd watchdog. */
+  get pollProgress(): PollProgress {
+    return { sinceLastProgressMs: () => this.scheduler.sinceLastProgressMs() };
+  }
+
+  /** Lets the interlock side publish active alarms and headcount on /metrics. */
+  setMetricsSource(source: MetricsSource): void {
+    this.metricsSource = source;
   }
 
   get httpUrl(): string | null {
@@ -185,10 +204,12 @@ export class Agent {
     // A write-only device (the LED board) has nothing to read, so nothing can go stale.
     const readDevices = new Set(this.config.devices.filter((d) => d.points.length > 0).map((d) => d.id));
     for (const device of this.pointTable.staleDevices().filter((d) => readDevices.has(d.deviceId))) {
+      // Without positioning nobody knows who is underground: say so, not just "a device is stale".
+      const consequence = device.system === 'personnel_positioning' ? '; personnel positioning (人员定位) is stale: who is underground is unknown' : '';
       reasons.push(
         device.lastGoodCycleAt === null
-          ? `device ${device.deviceId} (${device.system}) has not answered yet`
-          : `device ${device.deviceId} (${device.system}) has not answered for ${this.deps.clock.now() - device.lastGoodCycleAt} ms (deadline ${device.staleAfterMs} ms)`,
+          ? `device ${device.deviceId} (${device.system}) has not answered yet${consequence}`
+          : `device ${device.deviceId} (${device.system}) has not answered for ${this.deps.clock.now() - device.lastGoodCycleAt} ms (deadline ${device.staleAfterMs} ms)${consequence}`,
       );
     }
     const writerStats = this.writer?.stats();
@@ -207,6 +228,27 @@ export class Agent {
     };
   }
 
+  /** Prometheus text for /metrics. */
+  metrics(): string {
+    const health = this.health();
+    return renderAgentMetrics({
+      live: health.live,
+      ready: health.ready,
+      uptimeMs: this.deps.clock.now() - this.startedAt,
+      version: packageVersion(),
+      devices: this.drivers.map((driver) => driver.stats()),
+      deviceSystems: new Map(this.config.devices.map((d) => [d.id, d.system])),
+      staleDeviceIds: new Set(this.pointTable.staleDevices().map((d) => d.deviceId)),
+      schedule: this.scheduler.stats(),
+      pollCycleDurations: this.pollCycleDurations,
+      store: this.writer?.stats() ?? null,
+      storeDisk: this.storeDiskUsage(),
+      uplink: this.forwarder?.stats() ?? null,
+      commands: this.commands?.stats() ?? null,
+      interlocks: this.metricsSource,
+    });
+  }
+
   state(): unknown {
     return { gateway: this.config.gateway, at: this.deps.clock.now(), devices: this.pointTable.deviceStates(), points: this.pointTable.snapshot() };
   }
@@ -219,7 +261,16 @@ export class Agent {
     }
   }
 
+  private storeDiskUsage(): { usedBytes: number; budgetBytes: number } | null {
+    try {
+      return this.store?.diskUsage() ?? null;
+    } catch {
+      return null; // closed or failing; the writer reports store errors
+    }
+  }
+
   private onCycle(cycle: PollCycle): void {
+    this.pollCycleDurations.observe(cycle.deviceId, (cycle.finishedAt - cycle.startedAt) / 1000);
     this.pointTable.apply(cycle);
     this.writer?.enqueue(cycle);
   }

@@ -5,6 +5,7 @@ import { systemClock } from '../../model/clock.js';
 import { Agent } from '../../runtime/agent.js';
 import { createLogger } from '../../runtime/logger.js';
 import { armHardExit, waitForStopSignal } from '../../runtime/signals.js';
+import { startSystemdSupervision } from '../../runtime/systemd-supervision.js';
 import { ExitCode, type CommandIo } from '../exit-codes.js';
 
 export const RUN_USAGE = `Usage: shaftgate run --config FILE [--log-level LEVEL]
@@ -90,6 +91,8 @@ export async function runAgentUntilSignal(
 ): Promise<number> {
   const agent = new Agent(config, { clock: systemClock, logger });
   const stopSignal = waitForStopSignal((signal) => logger.warn({ signal }, 'second stop signal: exiting immediately'));
+  // READY/STATUS/STOPPING and the watchdog for Type=notify; nothing happens outside systemd.
+  const systemd = startSystemdSupervision(io.env, logger.child({ component: 'systemd' }));
   try {
     await agent.start();
   } catch (error) {
@@ -97,15 +100,20 @@ export async function runAgentUntilSignal(
     logger.fatal({ err: error }, `start-up failed: ${message}`);
     // The log is JSON for the journal; a person at a terminal also gets one plain line.
     io.stderr(`shaftgate: start-up failed: ${message}\n`);
+    systemd.failed(message);
+    systemd.close();
     await agent.stop(1000).catch(() => undefined);
     await beforeExit?.();
     return ExitCode.startupFailed;
   }
+  systemd.ready(agent, config.devices);
   onStarted?.(agent);
   const signal = await stopSignal;
   logger.info({ signal }, 'stop requested');
+  systemd.stopping(`stopping (${signal})`);
   armHardExit(HARD_EXIT_MS, ExitCode.internalError, () => logger.error('clean stop did not finish in time; exiting hard'));
   await agent.stop(STOP_DEADLINE_MS);
+  systemd.close();
   await beforeExit?.();
   return ExitCode.ok;
 }
