@@ -124,7 +124,7 @@ stage_release() {
   [[ -n "$packages" ]] || die "found no production packages under $FROM/node_modules."
   (cd "$FROM" && printf '%s\n' "$packages" | xargs cp -a --parents -t "$stage")
   # A native module built for another CPU or Node.js fails here, before anything is replaced.
-  if ! (cd "$stage" && "$node" --input-type=module -e 'const { default: Database } = await import("better-sqlite3"); new Database(":memory:").close(); await import("node-unix-socket");' 2>"$stage.check.log"); then
+  if ! (cd "$stage" && "$node" --input-type=module -e 'const { default: Database } = await import("better-sqlite3"); new Database(":memory:").close(); await import("@serialport/bindings-cpp");' 2>"$stage.check.log"); then
     cat "$stage.check.log" >&2
     rm -rf "$stage" "$stage.check.log"
     die "the release's native modules do not load with $node ($(uname -m)). Build the release on a machine with this CPU and Node.js $("$node" --version), then install again. Nothing was changed."

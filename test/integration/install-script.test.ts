@@ -58,7 +58,7 @@ describe('install.sh into a scratch root', () => {
       expect(existsSync(join(opt, file)), file).toBe(true);
     }
     // Production dependencies only.
-    for (const runtime of ['better-sqlite3', 'mqtt', 'pino', 'zod', 'node-unix-socket', 'serialport']) expect(existsSync(join(opt, 'node_modules', runtime)), runtime).toBe(true);
+    for (const runtime of ['better-sqlite3', 'mqtt', 'pino', 'zod', 'serialport']) expect(existsSync(join(opt, 'node_modules', runtime)), runtime).toBe(true);
     for (const devOnly of ['vitest', 'typescript', 'eslint', 'playwright-core']) expect(existsSync(join(opt, 'node_modules', devOnly)), devOnly).toBe(false);
 
     const config = join(root, 'etc/shaftgate/shaftgate.yaml');

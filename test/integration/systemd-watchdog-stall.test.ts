@@ -51,7 +51,7 @@ afterEach(async () => {
 
 describe('systemd watchdog fed by the poll loop', () => {
   it('pings while the scheduler makes progress, stops when the poll loop is blocked, resumes after', async () => {
-    const socket = startFakeNotifySocket({ abstract: true });
+    const socket = await startFakeNotifySocket({ abstract: true });
     cleanups.push(() => socket.close());
     const notifier = systemdNotifierFromEnv({ NOTIFY_SOCKET: socket.address }, silentLogger());
     cleanups.push(() => notifier.close());
@@ -83,7 +83,7 @@ describe('systemd watchdog fed by the poll loop', () => {
   });
 
   it('a hang in one device does not stop the pings while another device still completes cycles (health reports it instead)', async () => {
-    const socket = startFakeNotifySocket();
+    const socket = await startFakeNotifySocket();
     cleanups.push(() => socket.close());
     const notifier = systemdNotifierFromEnv({ NOTIFY_SOCKET: socket.address }, silentLogger());
     cleanups.push(() => notifier.close());
