@@ -17,6 +17,7 @@
  * - Locations: a wrong value points at the value (at its key when the value is a block list or
  *   mapping), an unknown key at the key, a missing key at the mapping that should hold it.
  */
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { isAlias, isCollection, isScalar, type Document, type Node } from 'yaml';
 import { configSchema, type Config } from './schema.js';
 import { expandEnvReferences } from './load/env-substitution.js';
@@ -94,7 +95,21 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
   }
   const result = parseConfigText(read.text, file, env);
   if (!result.ok) throw new ConfigError(result.issues);
-  return result.config;
+  return resolveConfigRelativePaths(result.config, dirname(resolvePath(file)));
+}
+
+/**
+ * The interlocks' layout and roster files are written relative to the config file (the electrician
+ * keeps them beside it); made absolute here so the agent finds them whatever its working directory.
+ */
+export function resolveConfigRelativePaths(config: Config, configDir: string): Config {
+  const people = config.interlocks?.people;
+  if (!config.interlocks || !people) return config;
+  const absolute = (path: string | undefined) => (path === undefined || isAbsolute(path) ? path : resolvePath(configDir, path));
+  const resolved = { ...people };
+  if (people.layoutFile !== undefined) resolved.layoutFile = absolute(people.layoutFile);
+  if (people.rosterFile !== undefined) resolved.rosterFile = absolute(people.rosterFile);
+  return { ...config, interlocks: { ...config.interlocks, people: resolved } };
 }
 
 interface EnvSubstitution {

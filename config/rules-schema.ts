@@ -8,7 +8,7 @@
  * levels, CO ≥ 24 ppm, O2 < 20 %, CO2 > 0.5 %, CH4 ≥ 1.0 %, air outlet 0.1–0.3 MPa).
  */
 import { z } from 'zod';
-import { SYSTEM_KINDS } from './schema.js';
+import { SYSTEM_KINDS } from './system-kinds.js';
 import { SUSPENSION_MAX_PER_WORK_LOCATION, WEATHER_COLOURS, WEATHER_TYPES } from '../agent/commands/command-schema.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, "_", "." or "-", starting with a letter or digit');

@@ -6,6 +6,8 @@
  * because a typo in a safety config must never be silently ignored.
  */
 import { z } from 'zod';
+import { interlocksSchema, pointRefSchema } from './rules-schema.js';
+import { SYSTEM_KINDS } from './system-kinds.js';
 
 const identifier = z
   .string()
@@ -23,15 +25,7 @@ const ALWAYS = { when: () => true } as const;
 const port = z.number().int().min(1).max(65535);
 const durationMs = (min: number, max: number) => z.number().int().min(min).max(max);
 
-export const SYSTEM_KINDS = [
-  'personnel_positioning', // 人员定位
-  'safety_monitoring', // 安全监测监控
-  'communication', // 通信联络
-  'compressed_air', // 压风自救
-  'water_supply', // 供水施救
-  'weather', // 气象
-  'outputs', // 井口输出 (sirens, lamps, permit, LED board)
-] as const;
+export { SYSTEM_KINDS };
 export const systemKind = z.enum(SYSTEM_KINDS).describe('which of the mine systems this device belongs to');
 
 export const REGISTER_TABLES = ['coil', 'discrete_input', 'holding', 'input'] as const;
@@ -569,6 +563,88 @@ export const httpSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8080).describe('0 picks a free port (tests)'),
 });
 
+/**
+ * Where the interlocks drive the shaft head. Each output is optional (a mine without a siren on the
+ * gateway leaves it out); each named point must be a configured `output: true` coil, each LED board
+ * a serial-line device. Only these are ever written (safety principle 3).
+ */
+export const interlockOutputsSchema = z
+  .strictObject({
+    siren: pointRefSchema.optional().describe('siren/beacon coil (声光报警器): on while an unacknowledged alarm of a sounding severity is active'),
+    alarmLamp: pointRefSchema.optional().describe('alarm lamp coil (报警灯): on while an alarm of a lit severity is active'),
+    banLamp: pointRefSchema.optional().describe('"no entry" lamp coil (禁止入井指示灯): on while an entry ban is in force'),
+    permit: pointRefSchema.optional().describe('entry-permit coil (允许入井) to the cage/gate/turnstile controller: 1 permitted, 0 not permitted'),
+    broadcast: pointRefSchema.optional().describe('emergency-broadcast trigger coil (应急广播触发), measure 28'),
+    ledBoard: z
+      .strictObject({ device: identifier.describe('devices[].id of a serial-line LED board taking "TEXT <row> <text>" lines') })
+      .optional()
+      .describe('LED headcount board (井口LED人数屏): four rows, headcount/quota, duty leader, entry state, alarms'),
+    reassertMs: durationMs(1000, 600_000)
+      .default(10_000)
+      .describe('every output is written again this often, so an output module that restarted (all off) converges'),
+    retryMs: durationMs(100, 60_000).default(1000).describe('a failed output write is retried after this long (and raises an output fault meanwhile)'),
+  })
+  .describe('the shaft-head outputs the interlocks drive');
+
+export const interlocksSectionSchema = interlocksSchema
+  .extend({
+    outputs: interlockOutputsSchema.default({ reassertMs: 10_000, retryMs: 1000 }),
+    persistIntervalMs: durationMs(200, 600_000)
+      .default(2000)
+      .describe('headcount and alarm state are saved to the store at most this often when they changed (and at stop), and restored at start'),
+  })
+  .describe('headcount, interlocks, alarms and annunciation (the rules of the 2024 Heilongjiang measures); without this section the agent polls and forwards only');
+
+/** The interlocks name devices and points: every one must exist, outputs must be outputs. */
+function checkInterlockReferences(config: { devices?: unknown; interlocks?: unknown }, ctx: z.RefinementCtx): void {
+  const interlocks = config.interlocks as Record<string, unknown> | undefined;
+  if (interlocks === undefined || interlocks === null || typeof interlocks !== 'object') return;
+  const devices = Array.isArray(config.devices) ? (config.devices as Array<Record<string, unknown> | undefined>) : [];
+  const byId = new Map<string, Record<string, unknown>>();
+  for (const device of devices) if (typeof device?.id === 'string') byId.set(device.id, device);
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path: ['interlocks', ...path], message });
+  const pointOf = (ref: unknown, path: (string | number)[]): Record<string, unknown> | null => {
+    const r = ref as { device?: unknown; point?: unknown } | undefined;
+    if (typeof r?.device !== 'string' || typeof r.point !== 'string') return null;
+    const device = byId.get(r.device);
+    if (!device) {
+      issue([...path, 'device'], `no device "${r.device}" in devices (known: ${[...byId.keys()].join(', ') || 'none'})`);
+      return null;
+    }
+    const points = Array.isArray(device.points) ? (device.points as Array<{ id?: unknown } | undefined>) : [];
+    const point = points.find((p) => p?.id === r.point) as Record<string, unknown> | undefined;
+    if (!point) {
+      issue([...path, 'point'], `device "${r.device}" has no point "${r.point}"`);
+      return null;
+    }
+    return point;
+  };
+  const analog = Array.isArray(interlocks.analog) ? interlocks.analog : [];
+  analog.forEach((ref, index) => pointOf(ref, ['analog', index]));
+  const weather = interlocks.weather as { rain24h?: unknown } | undefined;
+  if (weather?.rain24h !== undefined) pointOf(weather.rain24h, ['weather', 'rain24h']);
+  const systems = interlocks.systems as { groundPressure?: unknown } | undefined;
+  (Array.isArray(systems?.groundPressure) ? systems.groundPressure : []).forEach((ref, index) => pointOf(ref, ['systems', 'groundPressure', index]));
+  const outputs = (interlocks.outputs ?? {}) as Record<string, unknown>;
+  for (const name of ['siren', 'alarmLamp', 'banLamp', 'permit', 'broadcast']) {
+    if (outputs[name] === undefined) continue;
+    const point = pointOf(outputs[name], ['outputs', name]);
+    if (!point) continue;
+    if (point.output !== true) issue(['outputs', name, 'point'], `point "${String((outputs[name] as { point: string }).point)}" is not declared "output: true": the gateway never writes anything else`);
+    else if (point.table !== 'coil') issue(['outputs', name, 'point'], `the ${name} output must be a coil (on/off), not a ${String(point.table)}`);
+  }
+  const led = outputs.ledBoard as { device?: unknown } | undefined;
+  if (typeof led?.device === 'string') {
+    const device = byId.get(led.device);
+    if (!device) issue(['outputs', 'ledBoard', 'device'], `no device "${led.device}" in devices`);
+    else if (device.transport !== 'serial-line') issue(['outputs', 'ledBoard', 'device'], `the LED board "${led.device}" must be a serial-line device, not ${String(device.transport)}`);
+    else if (device.encoding !== 'utf8') issue(['outputs', 'ledBoard', 'device'], `the LED board "${led.device}" shows Chinese text (井下人数, 带班, 禁止入井): give the device "encoding: utf8", not ${typeof device.encoding === 'string' ? device.encoding : 'ascii'}`);
+  }
+  if (!devices.some((d) => d?.system === 'personnel_positioning' && d.positioning !== undefined)) {
+    issue([], 'the interlocks need the headcount: add a personnel_positioning device with a "positioning" block (event FIFO and card table)');
+  }
+}
+
 export const configSchema = z
   .strictObject({
     version: z.literal(1).describe('config format version'),
@@ -588,6 +664,7 @@ export const configSchema = z
     platform: platformSchema.default({ commandKeys: [], clockSkewMs: 30_000, maxCommandValidityMs: 3_600_000 }),
     serialPorts: z.array(serialPortSchema).max(64).default([]).describe('serial ports (RS-485/RS-232) that modbus-rtu and serial-line devices use'),
     devices: z.array(deviceSchema).min(1).max(256),
+    interlocks: interlocksSectionSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
@@ -602,10 +679,13 @@ export const configSchema = z
     });
   }, ALWAYS)
   .superRefine(checkSerialPortUse, ALWAYS)
+  .superRefine(checkInterlockReferences, ALWAYS)
   .describe('shaftgate gateway configuration');
 
 export type Config = z.infer<typeof configSchema>;
 export type DeviceConfig = z.infer<typeof deviceSchema>;
+export type InterlocksSectionConfig = z.infer<typeof interlocksSectionSchema>;
+export type InterlockOutputsConfig = z.infer<typeof interlockOutputsSchema>;
 export type ModbusTcpDeviceConfig = z.infer<typeof modbusTcpDeviceSchema>;
 export type PositioningReaderConfig = z.infer<typeof positioningReaderSchema>;
 export type ModbusRtuDeviceConfig = z.infer<typeof modbusRtuDeviceSchema>;

@@ -12,6 +12,7 @@ import { loadCommandKeys } from '../commands/command-keys.js';
 import { CommandService } from '../commands/command-service.js';
 import { RuntimeSettings } from '../commands/runtime-settings.js';
 import { DurationHistogram } from '../http/duration-histogram.js';
+import { InterlockRuntime } from '../interlocks/interlock-runtime.js';
 import { startHttpServer, type HealthReport, type HttpServerHandle } from '../http/http-server.js';
 import { renderAgentMetrics, type MetricsSource } from '../http/metrics.js';
 import type { Clock } from '../model/clock.js';
@@ -34,6 +35,8 @@ const STORE_MAINTENANCE_INTERVAL_MS = 60_000;
 export interface AgentDeps {
   clock: Clock;
   logger: Logger;
+  /** Folder relative interlock file paths are resolved against (config/load.ts makes them absolute already); default the working directory. */
+  configDir?: string;
 }
 
 export interface StopReport {
@@ -55,6 +58,8 @@ export class Agent {
   private maintenanceTimer: NodeJS.Timeout | null = null;
   private commands: CommandService | null = null;
   private runtimeSettings: RuntimeSettings | null = null;
+  /** Headcount, interlocks, alarms and outputs; null when the config has no `interlocks` section. */
+  private interlocks: InterlockRuntime | null = null;
   private readonly startedAt: number;
   private readonly stallAfterMs: number;
   private stopping = false;
@@ -93,12 +98,30 @@ export class Agent {
     this.runtimeSettings = RuntimeSettings.fromStored(store.commandLedger.settings(), (name, error) =>
       commandLogger.error({ err: error, setting: name }, `runtime setting "${name}" in the store is unreadable; using its default until the platform sends it again`),
     );
+    const settings = this.runtimeSettings;
+    if (this.config.interlocks) {
+      // Loads layout and roster (errors name file and line) and restores the saved headcount and alarms.
+      this.interlocks = new InterlockRuntime({
+        config: this.config.interlocks,
+        devices: this.config.devices,
+        configDir: this.deps.configDir ?? process.cwd(),
+        clock,
+        logger: logger.child({ component: 'interlocks' }),
+        pointTable: this.pointTable,
+        settings: () => settings.snapshot,
+        driverOf: (deviceId) => this.drivers.find((driver) => driver.deviceId === deviceId),
+        agentProblems: () => this.agentProblems(),
+        store,
+        onOutbox: () => this.forwarder?.notify(),
+      });
+      this.metricsSource = this.interlocks.metricsSource();
+    }
     this.commands = new CommandService({
       store,
       settings: this.runtimeSettings,
       keys: commandKeys,
       platform: this.config.platform,
-      alarms: new NoAlarms(),
+      alarms: this.interlocks?.alarms ?? new NoAlarms(),
       snapshot: () => this.pointTable.snapshot(),
       clock,
       logger: commandLogger,
@@ -125,6 +148,7 @@ export class Agent {
       metrics: () => this.metrics(),
     }, logger.child({ component: 'http' }));
     this.forwarder.start();
+    this.interlocks?.start();
     this.scheduler.start();
     this.maintenanceTimer = setInterval(() => {
       try {
@@ -165,6 +189,11 @@ export class Agent {
     this.metricsSource = source;
   }
 
+  /** The interlock runtime (board model, manual ban, latency); null without an `interlocks` section or before start(). */
+  get interlockRuntime(): InterlockRuntime | null {
+    return this.interlocks;
+  }
+
   get httpUrl(): string | null {
     return this.http?.url ?? null;
   }
@@ -184,6 +213,8 @@ export class Agent {
     if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
     await this.scheduler.stop(Math.min(2000, remaining()));
     const pollsDrained = this.scheduler.stats().every((s) => !s.polling);
+    // Before the drivers close: the permit goes to "not permitted" and the state is saved.
+    await this.interlocks?.stop(Math.min(1000, Math.max(200, remaining())));
     await Promise.all(this.drivers.map((driver) => driver.close()));
     await this.serialPorts.closeAll();
     this.writer?.flush();
@@ -214,6 +245,7 @@ export class Agent {
     }
     const writerStats = this.writer?.stats();
     if (writerStats?.lastError) reasons.push(`store: ${writerStats.lastError}`);
+    if (this.interlocks) reasons.push(...this.interlocks.healthReasons());
     return {
       live,
       ready: live && reasons.length === 0,
@@ -225,6 +257,7 @@ export class Agent {
       uplink: this.forwarder?.stats() ?? null,
       commands: this.commands?.stats() ?? null,
       disk: this.storeDiskReport(),
+      interlocks: this.interlocks?.health() ?? null,
     };
   }
 
@@ -269,9 +302,21 @@ export class Agent {
     }
   }
 
+  /** What makes the agent itself unfit to enforce the interlocks: the permit goes to "not permitted". */
+  private agentProblems(): string[] {
+    const problems: string[] = [];
+    if (this.stopping) problems.push('agent is stopping');
+    const sinceProgress = this.scheduler.sinceLastProgressMs();
+    if (sinceProgress > this.stallAfterMs) problems.push(`no poll cycle completed for ${Math.round(sinceProgress)} ms (poll loop stalled?)`);
+    return problems;
+  }
+
   private onCycle(cycle: PollCycle): void {
+    const landed = this.deps.clock.monotonic();
     this.pollCycleDurations.observe(cycle.deviceId, (cycle.finishedAt - cycle.startedAt) / 1000);
     this.pointTable.apply(cycle);
+    // Interlocks before the store: they decide and issue output writes from memory, never waiting.
+    this.interlocks?.onCycle(cycle, landed);
     this.writer?.enqueue(cycle);
   }
 }

@@ -138,6 +138,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    description: 'interlock state (headcount, alarms) kept across restarts',
+    // One JSON document per name ("headcount", "alarms"), replaced as a whole: the state is small
+    // (one row per person underground, one per active alarm) and must be read back consistently.
+    sql: `
+      CREATE TABLE interlock_state (
+        name       TEXT    PRIMARY KEY,
+        value      TEXT    NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

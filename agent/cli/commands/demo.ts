@@ -109,6 +109,7 @@ function demoConfig(
   if (leftOut.length > 0 && simulators.serialEndpoints.length > 0) notes.push(`no simulator serves ${leftOut.join(', ')}: left out`);
   return {
     ...base,
+    interlocks: interlocksWithout(base.interlocks, leftOut, notes),
     mqtt: { ...base.mqtt, url: started.brokerUrl, protocolVersion: 4 }, // aedes speaks 3.1.1 only
     http: { ...base.http, host: HOST, port: started.httpPort },
     serialPorts: base.serialPorts.filter((port) => serialPath.has(port.id)).map((port) => ({ ...port, path: serialPath.get(port.id)! })),
@@ -117,5 +118,22 @@ function demoConfig(
       const endpoint = simulators.endpoints.find((e) => e.deviceId === device.id);
       return endpoint ? { ...device, host: endpoint.host, port: endpoint.port, unitId: endpoint.unitId } : device;
     }),
+  };
+}
+
+/** Without socat the weather station and LED board are left out: so are the interlocks' references to them. */
+function interlocksWithout(interlocks: Config['interlocks'], leftOut: readonly string[], notes: string[]): Config['interlocks'] {
+  if (!interlocks || leftOut.length === 0) return interlocks;
+  const gone = new Set(leftOut);
+  const rain = interlocks.weather.rain24h;
+  const led = interlocks.outputs.ledBoard;
+  if ((rain && gone.has(rain.device)) || (led && gone.has(led.device))) notes.push('the interlocks run without the weather station and the LED board');
+  const { ledBoard: _led, ...outputs } = interlocks.outputs;
+  const { rain24h: _rain, ...weather } = interlocks.weather;
+  return {
+    ...interlocks,
+    weather: rain && gone.has(rain.device) ? weather : interlocks.weather,
+    outputs: led && gone.has(led.device) ? outputs : interlocks.outputs,
+    analog: interlocks.analog.filter((a) => !gone.has(a.device)),
   };
 }
