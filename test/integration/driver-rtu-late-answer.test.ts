@@ -123,6 +123,8 @@ describe('RTU answer that arrives after its request timed out', () => {
     await expect(bus.transact(1, { fc: 3, address: 0, quantity: 2 }, TIMEOUT_MS, 300)).rejects.toBeInstanceOf(BusTimeoutError);
     await bus.transact(1, { fc: 3, address: 50, quantity: 2 }, 300);
     const [first, second] = slave.received;
-    expect(second!.at - first!.at).toBeGreaterThanOrEqual(TIMEOUT_MS + 300 - 5);
+    // Measured where the slave receives, so pty delivery jitter of the first request (tens of ms on
+    // a loaded machine) can shorten the gap; without the quiet period it would be ~300 ms shorter.
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(TIMEOUT_MS + 300 - 40);
   });
 });
