@@ -42,7 +42,9 @@ export function buildRoster(seed = ROSTER_SEED): Person[] {
       const certificates: string[] = [];
       if (role === 'leader') certificates.push('safety_management');
       if (role === 'special_operator') certificates.push(SPECIAL_CERTIFICATES[(index + member) % SPECIAL_CERTIFICATES.length]!);
-      const validUntil = `${prng.int(2025, 2026)}-${String(prng.int(1, 12)).padStart(2, '0')}-${String(prng.int(1, 28)).padStart(2, '0')}`;
+      // Far enough ahead that the demo, run on today's clock, sees trained people; the expired and never-trained
+      // cases are explicit below.
+      const validUntil = `${prng.int(2030, 2032)}-${String(prng.int(1, 12)).padStart(2, '0')}-${String(prng.int(1, 28)).padStart(2, '0')}`;
       people.push({
         card: FIRST_CARD + index,
         name: name(),
