@@ -4,21 +4,26 @@
  * this file only dispatches and turns crashes into a logged exit 1 (systemd restarts the agent).
  */
 import { packageVersion } from '../runtime/package-info.js';
-import { checkConfigCommand } from './commands/check-config.js';
-import { demoCommand } from './commands/demo.js';
-import { runCommand } from './commands/run.js';
-import { probeCommand } from './commands/probe.js';
-import { simulateCommand } from './commands/simulate.js';
 import { ExitCode, type CommandIo } from './exit-codes.js';
 
 type Command = (args: string[], io: CommandIo) => Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  run: { run: runCommand, summary: 'run the agent with a config file' },
-  'check-config': { run: checkConfigCommand, summary: 'validate config files; exit 3 if any is invalid' },
-  demo: { run: demoCommand, summary: 'simulators + embedded broker + agent on this machine' },
-  simulate: { run: simulateCommand, summary: 'run the field-device simulators' },
-  probe: { run: probeCommand, summary: 'read a range from a Modbus device: raw registers, decoded in all byte orders' },
+/**
+ * Each command is loaded only when it runs: the agent on a gateway (`run`) never loads the demo's
+ * broker, the simulators or the probe, which keeps its memory down.
+ */
+const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
+  run: { load: async () => (await import('./commands/run.js')).runCommand, summary: 'run the agent with a config file' },
+  'check-config': {
+    load: async () => (await import('./commands/check-config.js')).checkConfigCommand,
+    summary: 'validate config files; exit 3 if any is invalid',
+  },
+  demo: { load: async () => (await import('./commands/demo.js')).demoCommand, summary: 'simulators + embedded broker + agent on this machine' },
+  simulate: { load: async () => (await import('./commands/simulate.js')).simulateCommand, summary: 'run the field-device simulators' },
+  probe: {
+    load: async () => (await import('./commands/probe.js')).probeCommand,
+    summary: 'read a range from a Modbus device: raw registers, decoded in all byte orders',
+  },
 };
 
 export const MAIN_USAGE = `Usage: shaftgate <command> [options]
@@ -48,7 +53,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     io.stderr(`shaftgate: unknown command "${name}"\n\n${MAIN_USAGE}`);
     return ExitCode.usage;
   }
-  return command.run(rest, io);
+  return (await command.load())(rest, io);
 }
 
 const io: CommandIo = {
