@@ -301,7 +301,7 @@ export const alarmsSchema = z.strictObject({
     .describe('per severity: an unacknowledged alarm sounds the siren, an active one lights the lamp'),
   latchedKinds: z
     .array(z.string().regex(/^[a-z0-9_]+$/))
-    .default(['entry_during_ban', 'entry_without_permit', 'ineligible_entry', 'ch4_high', 'co_high'])
+    .default(['entry_during_ban', 'entry_without_permit', 'untrained_entry', 'labour_dispatch_entry', 'unknown_card', 'entry_while_underground', 'ch4_high', 'co_high'])
     .describe('alarms that stay until acknowledged even after the condition clears'),
   shelvableSeverities: z.array(severitySchema).default(['medium', 'low']).describe('severities an operator may shelve'),
   maxShelveMs: z.number().int().min(60_000).max(7 * 86_400_000).default(8 * 3_600_000).describe('longest shelving; every shelve expires'),
@@ -331,7 +331,7 @@ export const interlocksSchema = z
     alarms: alarmsSchema.default({
       historyLimit: 1000,
       outputs: { critical: { siren: true, lamp: true }, high: { siren: true, lamp: true }, medium: { siren: false, lamp: true }, low: { siren: false, lamp: false } },
-      latchedKinds: ['entry_during_ban', 'entry_without_permit', 'ineligible_entry', 'ch4_high', 'co_high'],
+      latchedKinds: ['entry_during_ban', 'entry_without_permit', 'untrained_entry', 'labour_dispatch_entry', 'unknown_card', 'entry_while_underground', 'ch4_high', 'co_high'],
       shelvableSeverities: ['medium', 'low'],
       maxShelveMs: 8 * 3_600_000,
       severityByKind: {},

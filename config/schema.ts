@@ -6,6 +6,7 @@
  * because a typo in a safety config must never be silently ignored.
  */
 import { z } from 'zod';
+import { boardConfigSchema } from '../agent/board/board-config.js';
 import { interlocksSchema, pointRefSchema } from './rules-schema.js';
 import { SYSTEM_KINDS } from './system-kinds.js';
 
@@ -665,6 +666,7 @@ export const configSchema = z
     serialPorts: z.array(serialPortSchema).max(64).default([]).describe('serial ports (RS-485/RS-232) that modbus-rtu and serial-line devices use'),
     devices: z.array(deviceSchema).min(1).max(256),
     interlocks: interlocksSectionSchema.optional(),
+    board: boardConfigSchema.prefault({}).describe('the shaft-head board (井口看板) on the agent HTTP port: operators who may acknowledge alarms and switch the manual ban'),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();

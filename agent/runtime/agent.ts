@@ -7,6 +7,9 @@ import type { Config } from '../../config/schema.js';
 import { createDriver } from '../../drivers/factory.js';
 import { SerialPortRegistry } from '../../drivers/serial/serial-port-registry.js';
 import type { Driver } from '../../drivers/driver.js';
+import { BoardHttp } from '../board/board-http.js';
+import { InterlockBoardModel } from '../board/interlock-board-model.js';
+import { ledgerAuditSink } from '../board/ledger-audit-sink.js';
 import { NoAlarms } from '../commands/alarm-acknowledger.js';
 import { loadCommandKeys } from '../commands/command-keys.js';
 import { CommandService } from '../commands/command-service.js';
@@ -60,6 +63,8 @@ export class Agent {
   private runtimeSettings: RuntimeSettings | null = null;
   /** Headcount, interlocks, alarms and outputs; null when the config has no `interlocks` section. */
   private interlocks: InterlockRuntime | null = null;
+  /** The shaft-head board at / (null when `board.enabled` is false). */
+  private board: { http: BoardHttp; model: InterlockBoardModel } | null = null;
   private readonly startedAt: number;
   private readonly stallAfterMs: number;
   private stopping = false;
@@ -142,10 +147,12 @@ export class Agent {
       logger: logger.child({ component: 'store-writer' }),
       onWritten: () => forwarder.notify(),
     });
+    this.board = this.config.board.enabled ? this.createBoard(store, settings, forwarder) : null;
     this.http = await startHttpServer(this.config.http.host, this.config.http.port, {
       health: () => this.health(),
       state: () => this.state(),
       metrics: () => this.metrics(),
+      ...(this.board ? { board: this.board.http } : {}),
     }, logger.child({ component: 'http' }));
     this.forwarder.start();
     this.interlocks?.start();
@@ -198,6 +205,11 @@ export class Agent {
     return this.http?.url ?? null;
   }
 
+  /** The shaft-head board's address (the HTTP server's root); null when the board is off or before start(). */
+  get boardUrl(): string | null {
+    return this.board && this.http ? `${this.http.url}/` : null;
+  }
+
   /**
    * Clean stop: no new polls, wait for the ones on the wire, write everything they produced to the
    * store, give the forwarder what is left of the deadline, publish "offline", close.
@@ -219,6 +231,9 @@ export class Agent {
     await this.serialPorts.closeAll();
     this.writer?.flush();
     await this.forwarder?.stop(Math.max(200, remaining() - 300));
+    // The board's live streams end before the server closes, so screens show "data lost" at once.
+    this.board?.http.close();
+    this.board?.model.close();
     await this.http?.close();
     const outboxRows = this.store?.stats().rows ?? 0;
     this.store?.close();
@@ -300,6 +315,23 @@ export class Agent {
     } catch {
       return null; // closed or failing; the writer reports store errors
     }
+  }
+
+  /** The board over the interlocks (or, without them, over the systems and uplink only); actions audited in the store. */
+  private createBoard(store: Store, settings: RuntimeSettings, forwarder: Forwarder): { http: BoardHttp; model: InterlockBoardModel } {
+    const { clock, logger } = this.deps;
+    const model = new InterlockBoardModel({
+      config: this.config,
+      clock,
+      interlocks: this.interlocks,
+      settings: () => settings.snapshot,
+      onSettingsChange: (listener) => settings.onChange(listener),
+      devices: this.pointTable,
+      uplink: () => forwarder.stats(),
+    });
+    // appendAudit: the audit table and the audit stream upstream, like the platform's commands.
+    const audit = ledgerAuditSink({ audit: (entry) => (store.appendAudit(entry), 0) });
+    return { model, http: new BoardHttp({ model, config: this.config.board, audit, logger: logger.child({ component: 'board' }), now: () => clock.now() }) };
   }
 
   /** What makes the agent itself unfit to enforce the interlocks: the permit goes to "not permitted". */

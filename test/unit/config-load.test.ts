@@ -103,7 +103,7 @@ describe('YAML syntax', () => {
 
   it('reports an empty file', () => {
     expect(issuesOfText('# nothing yet\n')).toEqual([
-      '1:1 (root): the file is empty: expected a mapping with the keys version, gateway, logging, store, mqtt, http, platform, serialPorts, devices, interlocks',
+      '1:1 (root): the file is empty: expected a mapping with the keys version, gateway, logging, store, mqtt, http, platform, serialPorts, devices, interlocks, board',
     ]);
   });
 

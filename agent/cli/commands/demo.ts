@@ -26,6 +26,8 @@ Exit codes: 0 stopped cleanly, 1 internal error, 2 usage, 3 invalid config, 4 st
 `;
 
 const HOST = '127.0.0.1';
+/** The operator of config/examples/demo.yaml; its PIN is public (the yaml keeps only the hash). */
+export const DEMO_OPERATOR = { name: '值班员', pin: '2468' } as const;
 
 export async function demoCommand(args: string[], io: CommandIo): Promise<number> {
   const values = parseAgentOptions('demo', args, DEMO_USAGE, io);
@@ -53,6 +55,7 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
       const lines = [
         '',
         'shaftgate demo is running',
+        ...(agent.boardUrl === null ? [] : [`  board       ${agent.boardUrl}`, ...demoOperators(config)]),
         `  health      ${agent.httpUrl}/health`,
         `  state       ${agent.httpUrl}/api/state`,
         `  broker      ${broker.url}  (embedded, MQTT 3.1.1)`,
@@ -73,6 +76,14 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
       await simulators.stop();
       await broker.close();
     },
+  );
+}
+
+/** The demo config's operators and their public PIN, so the board's PIN dialog can be tried at once. */
+function demoOperators(config: Config): string[] {
+  if (config.board.operators.length === 0) return ['              (no operators configured: the board is read-only)'];
+  return config.board.operators.map((operator) =>
+    operator.name === DEMO_OPERATOR.name ? `              operator ${operator.name}  PIN ${DEMO_OPERATOR.pin}  (public demo PIN: replace it in a real config)` : `              operator ${operator.name}`,
   );
 }
 
