@@ -181,13 +181,14 @@ async function drainBare(path: string, url: string): Promise<DrainResult> {
   const page = db.prepare('SELECT id, stream, seq, msg_id AS msgId, recorded_at AS recordedAt, body FROM outbox WHERE id > ? ORDER BY id LIMIT 256');
   const envelopes = new EnvelopeBuilder(GATEWAY, 10_000);
   const topic = topicFor({ topicPrefix: 'shaftgate/v1', ...GATEWAY }, 'telemetry');
+  // The clock starts before connecting, as for ours (whose time includes the Forwarder's connection).
+  const rss = sampleRss();
+  const started = performance.now();
   const client = connect(url, { clientId: 'bench-bare', protocolVersion: 5, clean: true, reconnectPeriod: 0 });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     client.once('error', reject);
   });
-  const rss = sampleRss();
-  const started = performance.now();
   let sent = 0;
   await new Promise<void>((resolve, reject) => {
     let rows: OutboxRow[] = [];

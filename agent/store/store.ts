@@ -85,6 +85,10 @@ export class Store implements OutboxSource {
   private readonly statsRecorder: StatsRecorder;
   private readonly diskBudget: DiskBudget;
   private lastBudgetCheck = Number.NEGATIVE_INFINITY;
+  /** Highest outbox id given out (newestOutboxId); kept in memory, so the forwarder need not query. */
+  private newestOutboxIdSeen = 0;
+  /** Bumped whenever the disk budget may have deleted outbox rows (outboxEvictions). */
+  private outboxEvictionMark = 0;
   private readonly laneStatements: Record<OutboxLane, Database.Statement<[number, number, number], OutboxRow>>;
   private readonly maxOutboxIdStmt: Database.Statement<[], { id: number | null }>;
   private readonly insertEvent: Database.Statement<[number, string, string]>;
@@ -141,6 +145,7 @@ export class Store implements OutboxSource {
       bulk: db.prepare(`${columns} WHERE id > ? AND id <= ? AND stream NOT IN (${PRIORITY_STREAM_LIST}) ORDER BY id LIMIT ?`),
     };
     this.maxOutboxIdStmt = db.prepare('SELECT max(id) AS id FROM outbox');
+    this.newestOutboxIdSeen = this.maxOutboxId();
     this.insertEvent = db.prepare('INSERT INTO events (ts, kind, body) VALUES (?, ?, ?)');
     this.insertAlarm = db.prepare('INSERT INTO alarms (ts, alarm_id, state, body) VALUES (?, ?, ?, ?)');
 
@@ -277,6 +282,14 @@ export class Store implements OutboxSource {
     return this.maxOutboxIdStmt.get()?.id ?? 0;
   }
 
+  newestOutboxId(): number {
+    return this.newestOutboxIdSeen;
+  }
+
+  outboxEvictions(): number {
+    return this.outboxEvictionMark;
+  }
+
   /**
    * Periodic upkeep (the agent calls it every minute): closes the statistics of points that
    * stopped producing samples, deletes statistics past their retention (one chunk), enforces
@@ -308,8 +321,15 @@ export class Store implements OutboxSource {
 
   /** Evicts by class when over the disk budget, and reports each class evicted as a store_eviction event. */
   enforceDiskBudget(now: number): ClassEviction[] {
-    const evicted = this.diskBudget.enforce(now);
+    let evicted: ClassEviction[];
+    try {
+      evicted = this.diskBudget.enforce(now);
+    } catch (error) {
+      this.outboxEvictionMark += 1; // chunks before the failure may have gone
+      throw error;
+    }
     if (evicted.length === 0) return evicted;
+    this.outboxEvictionMark += 1;
     for (const step of evicted) this.outboxRows -= step.unsent;
     const totals = this.diskBudget.totals();
     const usedBytes = this.diskBudget.usedBytes();
@@ -433,7 +453,8 @@ export class Store implements OutboxSource {
   private insertOutboxRow(stream: string, body: string, recordedAt: number): void {
     const seq = this.nextSeq.get(stream)?.last_seq;
     if (seq === undefined) throw new Error(`store ${this.path}: no sequence number returned for stream "${stream}"`);
-    this.insertOutbox.run(stream, seq, randomUUID(), recordedAt, body);
+    const { lastInsertRowid } = this.insertOutbox.run(stream, seq, randomUUID(), recordedAt, body);
+    this.newestOutboxIdSeen = Math.max(this.newestOutboxIdSeen, Number(lastInsertRowid));
     this.outboxRows += 1;
   }
 

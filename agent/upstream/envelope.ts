@@ -8,6 +8,8 @@ import type { OutboxRow } from './outbox-source.js';
 
 export class EnvelopeBuilder {
   private readonly prefix: string;
+  /** Everything before the seq, per stream (a handful of streams: bounded). */
+  private readonly heads = new Map<string, string>();
 
   constructor(
     gateway: { mineId: string; gatewayId: string },
@@ -18,6 +20,15 @@ export class EnvelopeBuilder {
 
   build(row: OutboxRow, sentAt: number): string {
     const late = sentAt - row.recordedAt > this.lateAfterMs;
-    return `${this.prefix}${JSON.stringify(row.stream)},"seq":${row.seq},"id":${JSON.stringify(row.msgId)},"recordedAt":${row.recordedAt},"sentAt":${sentAt},"late":${late},"body":${row.body}}`;
+    return `${this.head(row.stream)}${row.seq},"id":${JSON.stringify(row.msgId)},"recordedAt":${row.recordedAt},"sentAt":${sentAt},"late":${late},"body":${row.body}}`;
+  }
+
+  private head(stream: string): string {
+    let head = this.heads.get(stream);
+    if (head === undefined) {
+      head = `${this.prefix}${JSON.stringify(stream)},"seq":`;
+      this.heads.set(stream, head);
+    }
+    return head;
   }
 }

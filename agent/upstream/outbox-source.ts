@@ -37,6 +37,13 @@ export interface OutboxSource {
   peekLane(lane: OutboxLane, afterId: number, upToId: number, limit: number): OutboxRow[];
   /** Highest id in the outbox, 0 when empty. */
   maxOutboxId(): number;
+  /**
+   * No query, for readers that keep rows read ahead: an id ≥ every id in the outbox (the highest
+   * given out so far; a rolled-back write may have taken it). It moves whenever a row is added.
+   */
+  newestOutboxId(): number;
+  /** No query: changes whenever rows may have left the outbox other than by ack() (disk budget). */
+  outboxEvictions(): number;
   /** Deletes the rows, in one transaction. Call only for rows the broker acknowledged. */
   ack(ids: readonly number[]): void;
   stats(): OutboxStats;
