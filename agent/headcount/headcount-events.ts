@@ -4,6 +4,7 @@ export type HeadcountEvent =
   | { type: 'exited'; card: string; at: number; seq: number | null; inferred: boolean }
   | { type: 'entry_while_underground'; card: string; at: number; seq: number }
   | { type: 'exit_without_entry'; card: string; at: number; seq: number }
+  /** Counted since an earlier card table found the card; reported once a later table still has no entry event for it. */
   | { type: 'seen_underground_without_entry'; card: string; at: number; zone: number }
   | { type: 'events_missed'; fromSeq: number; toSeq: number; at: number }
   | { type: 'missing_from_snapshot'; card: string; at: number }

@@ -30,6 +30,19 @@ export interface UndergroundPerson {
   emergencyCall: boolean;
   /** Anomalies already reported for this stay, so each is one event, not one per poll. */
   reported: { noSignal: boolean; overtime: boolean };
+  /**
+   * Set while a person the card table found underground (origin 'snapshot') waits for an entry
+   * event. The driver reads the event FIFO before the card table, so someone passing the entry
+   * reader between the two reads shows in the table first and their entry event comes with the next
+   * read: an entry event stamped no later than `heardBy` (plus clock skew) is the entry that put the
+   * card there, not a re-entry. Absent in state saved before this field existed (no such window).
+   */
+  awaitingEntry?: {
+    /** The card's last-seen time in that table (substation clock, as event times); its read time if never heard. */
+    heardBy: number;
+    /** `seen_underground_without_entry` was reported (a later card table still had no entry for it). */
+    reported: boolean;
+  };
 }
 
 export interface HeadcountState {
@@ -41,10 +54,17 @@ export interface HeadcountState {
   lastSnapshotAt: number | null;
   /** Last exit per card, so a stale card-table row cannot bring a person back underground. */
   lastExitAt: Record<string, number>;
+  /**
+   * Cards the card table took off (seen at the exit reader after their entry) → their last-seen
+   * time then. The exit event of someone who passed the exit reader between the FIFO read and the
+   * card-table read comes with the next read: an exit event up to that time (plus clock skew) is
+   * that same exit, not an exit without entry. Cleared by the card's next entry.
+   */
+  tableExitAt: Record<string, number>;
 }
 
 export function emptyHeadcountState(): HeadcountState {
-  return { version: 1, underground: {}, lastEventSeq: 0, lastSnapshotAt: null, lastExitAt: {} };
+  return { version: 1, underground: {}, lastEventSeq: 0, lastSnapshotAt: null, lastExitAt: {}, tableExitAt: {} };
 }
 
 /** Reads persisted state; anything unreadable is an error for the caller to report (never "nobody underground"). */
@@ -60,5 +80,7 @@ export function parseHeadcountState(json: string): HeadcountState {
     // After a restart the count must be confirmed by a fresh snapshot first.
     lastSnapshotAt: null,
     lastExitAt: value.lastExitAt ?? {},
+    // Absent in state saved before it existed.
+    tableExitAt: value.tableExitAt ?? {},
   };
 }

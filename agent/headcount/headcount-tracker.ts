@@ -5,6 +5,12 @@
  * snapshot, a card not heard for a while, a dead substation — none of them takes anybody off the
  * count; they become events and alarms instead.
  *
+ * The driver reads the event FIFO before the card table, so a person passing a shaft-head reader
+ * between the two reads shows in the table before their event is read (it comes with the next
+ * read). A card the table finds underground is counted at once and waits for its entry event; an
+ * entry event stamped no later than the table heard the card is that entry, not a re-entry. Likewise
+ * an exit event up to the time the table took the card off is that exit, not an exit without entry.
+ *
  * No clock and no timers: every method takes the time it runs at.
  */
 import type { MineLayout } from '../people/mine-layout.js';
@@ -15,7 +21,19 @@ import type { PositioningEvent, PositioningSnapshot } from './positioning-input.
 export interface TrackerOptions {
   noSignalAfterMs: number;
   overtimeGraceMs: number;
+  /**
+   * How far an event's time may lie after the card-table time it is matched with (an entry event
+   * against the last-seen time of the table that found the card, an exit event against the table
+   * that took it off) and still be that same passage. Default DEFAULT_PASSAGE_SKEW_MS.
+   */
+  passageSkewMs?: number;
 }
+
+/**
+ * Event times and card last-seen times are both whole seconds of the substation clock, but stamped
+ * separately (an event when the reader reports the pass, the card row whenever it is heard).
+ */
+export const DEFAULT_PASSAGE_SKEW_MS = 5_000;
 
 /** The permit in force at a moment; the engine answers it from its decisions (null before the first). */
 export type EntryStamper = (at: number) => EntryStamp | null;
@@ -26,14 +44,17 @@ export type ShiftEndOf = (person: UndergroundPerson) => number | null;
 export class HeadcountTracker {
   private state: HeadcountState;
   private count: number;
+  private readonly skewMs: number;
 
   constructor(
     private readonly layout: MineLayout,
     private readonly options: TrackerOptions,
     initial: HeadcountState = emptyHeadcountState(),
   ) {
-    this.state = structuredClone(initial);
+    // Fields added since the state was saved get their empty value.
+    this.state = { ...emptyHeadcountState(), ...structuredClone(initial) };
     this.count = Object.keys(this.state.underground).length;
+    this.skewMs = options.passageSkewMs ?? DEFAULT_PASSAGE_SKEW_MS;
   }
 
   /**
@@ -59,6 +80,13 @@ export class HeadcountTracker {
     switch (event.kind) {
       case 'entry': {
         if (present && present.entrySeq === event.seq && present.enteredAt === event.at) return; // replayed
+        delete this.state.tableExitAt[event.card];
+        if (present?.awaitingEntry && event.at <= present.awaitingEntry.heardBy + this.skewMs) {
+          // The card table saw the card underground before this event was read: its entry, not a second one.
+          this.confirmEntry(present, event, stampAt);
+          out.push({ type: 'entered', card: event.card, at: event.at, seq: event.seq });
+          return;
+        }
         if (present) {
           // Counted once: a second entry is a passback or a missed exit, and it is a violation.
           present.reentered = true;
@@ -84,13 +112,16 @@ export class HeadcountTracker {
         return;
       }
       case 'exit': {
-        if (!present && this.state.lastExitAt[event.card] === event.at) return; // replayed
         if (!present) {
+          const tableExit = this.state.tableExitAt[event.card];
+          // The card table already took the card off at the exit reader: this is that exit, read late (or replayed).
+          if (tableExit !== undefined && event.at <= tableExit + this.skewMs) return;
+          if (this.state.lastExitAt[event.card] === event.at) return; // replayed
           out.push({ type: 'exit_without_entry', card: event.card, at: event.at, seq: event.seq });
           this.state.lastExitAt[event.card] = event.at;
           return;
         }
-        this.remove(event.card, event.at);
+        this.remove(event.card, event.at, false);
         out.push({ type: 'exited', card: event.card, at: event.at, seq: event.seq, inferred: false });
         return;
       }
@@ -106,8 +137,9 @@ export class HeadcountTracker {
 
   /**
    * Reconciles with the card table. Moves people to the zone they were last heard in; finds people
-   * underground we never saw enter; takes someone off only when the card sits at an exit reader,
-   * heard after the entry (the exit event itself was lost).
+   * underground we never saw enter (counted at once, reported as seen without entry only when the
+   * next table still finds no entry event for them); takes someone off only when the card sits at
+   * an exit reader, heard after the entry (the exit event was lost, or is not read yet).
    */
   applySnapshot(snapshot: PositioningSnapshot): HeadcountEvent[] {
     const out: HeadcountEvent[] = [];
@@ -119,7 +151,7 @@ export class HeadcountTracker {
       if (present) {
         const newer = card.lastSeenAt !== null && card.lastSeenAt >= (present.lastSeenAt ?? -Infinity);
         if (newer && this.layout.exitReaders.has(card.reader) && !card.underground && card.lastSeenAt! > (present.enteredAt ?? -Infinity)) {
-          this.remove(card.card, card.lastSeenAt!);
+          this.remove(card.card, card.lastSeenAt!, true);
           out.push({ type: 'exited', card: card.card, at: card.lastSeenAt!, seq: null, inferred: true });
           continue;
         }
@@ -131,6 +163,11 @@ export class HeadcountTracker {
         if (card.emergency !== present.emergencyCall) {
           present.emergencyCall = card.emergency;
           out.push({ type: 'emergency_call', card: card.card, at: snapshot.readAt, active: card.emergency });
+        }
+        if (present.awaitingEntry && !present.awaitingEntry.reported) {
+          // A whole event read since the table that found it, and still no entry: now it is an anomaly.
+          present.awaitingEntry.reported = true;
+          out.push({ type: 'seen_underground_without_entry', card: card.card, at: snapshot.readAt, zone: card.zone });
         }
         continue;
       }
@@ -148,9 +185,11 @@ export class HeadcountTracker {
           lastSeenAt: card.lastSeenAt,
           emergencyCall: card.emergency,
           reported: { noSignal: false, overtime: false },
+          // Its entry event may not have been read yet: reported only if the next table still lacks it.
+          awaitingEntry: { heardBy: card.lastSeenAt ?? snapshot.readAt, reported: false },
         };
+        delete this.state.tableExitAt[card.card];
         this.count++;
-        out.push({ type: 'seen_underground_without_entry', card: card.card, at: snapshot.readAt, zone: card.zone });
       }
     }
     for (const card of Object.keys(this.state.underground)) {
@@ -193,9 +232,42 @@ export class HeadcountTracker {
     return structuredClone(this.state);
   }
 
-  private remove(card: string, at: number): void {
+  /** `byTable`: the card table took the person off (seen at the exit reader); the exit event may follow. */
+  private remove(card: string, at: number, byTable: boolean): void {
     delete this.state.underground[card];
     this.state.lastExitAt[card] = at;
+    if (byTable) this.state.tableExitAt[card] = at;
+    else delete this.state.tableExitAt[card];
     this.count--;
+  }
+
+  /** A person the card table found underground, now with the entry event that put them there. */
+  private confirmEntry(person: UndergroundPerson, event: PositioningEvent, stampAt: EntryStamper): void {
+    delete person.awaitingEntry;
+    person.origin = 'entry';
+    person.enteredAt = event.at;
+    person.entrySeq = event.seq;
+    person.stamp = stampAt(event.at);
+    person.countBefore = this.countBefore(person.card, event);
+    person.zone ??= this.layout.zoneOf(event.reader) ?? null;
+    person.lastSeenAt = Math.max(person.lastSeenAt ?? event.at, event.at);
+  }
+
+  /**
+   * People underground just before an entry that is applied late (the card was already counted):
+   * those who entered before it, and those found underground earlier than it. Others still waiting
+   * for their entry event entered after it (events come in order) or their entry is unknown.
+   */
+  private countBefore(card: string, event: PositioningEvent): number {
+    let before = 0;
+    for (const other of Object.values(this.state.underground)) {
+      if (other.card === card) continue;
+      if (other.enteredAt !== null) {
+        if (other.enteredAt < event.at || (other.enteredAt === event.at && (other.entrySeq ?? 0) < event.seq)) before++;
+      } else if (other.awaitingEntry === undefined || other.awaitingEntry.heardBy < event.at) {
+        before++;
+      }
+    }
+    return before;
   }
 }

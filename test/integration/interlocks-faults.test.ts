@@ -45,7 +45,7 @@ describe('interlocks end to end: faults', () => {
     m.sims.devices.get('sm-1')!.model.set('ch4', 1.5);
     await waitFor('the broadcast trigger', () => m.broadcastActivations() === 1, 5_000);
     expect(m.activeAlarmKinds()).toContain('ch4_high');
-    expect(m.coil('siren')).toBe(true);
+    await waitFor('the siren on', () => m.coil('siren'), 5_000);
     const evacuation = m.runtime.lastDecision!.evacuation!;
     expect(evacuation.flatMap((g) => g.people)).toHaveLength(20);
     m.sims.devices.get('sm-1')!.model.release('ch4');
@@ -64,7 +64,7 @@ describe('interlocks end to end: faults', () => {
     await waitFor('the permit off', () => !m.coil('entry_permit'), 5_000);
     await waitFor('the water-supply system fault', () => m.runtime.alarms.active().some((a) => a.key === 'system:water_supply'), 20_000);
     expect(m.activeAlarmKinds()).toContain('system_fault');
-    expect(m.coil('siren')).toBe(true);
+    await waitFor('the siren on', () => m.coil('siren'), 5_000);
     // A person not seen leaving is still underground.
     expect(m.led()[0]).toMatch(/^井下人数 20\//);
   });
@@ -86,7 +86,7 @@ describe('interlocks end to end: faults', () => {
       // The deadline, plus at most one poll interval for the last good read before the fault, plus the write.
       expect(tookMs).toBeLessThan(POSITIONING_DEADLINE_MS + POLL_MS + 200);
       expect(tookMs).toBeGreaterThan(POSITIONING_DEADLINE_MS - POLL_MS);
-      expect(m.coil('siren')).toBe(true);
+      await waitFor('the siren on', () => m.coil('siren'), 5_000);
       pp.faults.clear();
       await waitFor('the permit back once positioning answers again', () => m.coil('entry_permit'), 5_000);
     });

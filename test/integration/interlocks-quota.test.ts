@@ -60,6 +60,6 @@ describe('interlocks end to end: quotas', () => {
     await waitFor('the siren', () => m.coil('siren'), 5_000);
     expect(m.coil('entry_permit')).toBe(true);
     expect(m.led()[2]).toContain('停工整改');
-    expect(m.led()[0]).toMatch(/^井下人数 11\//);
+    await waitFor('the LED board showing 11 underground', () => /^井下人数 11\//.test(m.led()[0] ?? ''), 5_000);
   });
 });

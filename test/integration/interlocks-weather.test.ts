@@ -32,8 +32,9 @@ describe('interlocks end to end: weather', () => {
       expect(alarm.people[0]!.name).toMatch(/\S/);
       expect(alarm.latched).toBe(true);
     }
-    expect(m.coil('siren')).toBe(true);
-    expect(m.led()[0]).toMatch(/^井下人数 22\//);
+    // Outputs are written after the decision (coil over Modbus, LED over a serial line): wait for them.
+    await waitFor('the siren on', () => m.coil('siren'), 5_000);
+    await waitFor('the LED board showing 22 underground', () => /^井下人数 22\//.test(m.led()[0] ?? ''), 5_000);
     expect(m.broadcastActivations()).toBe(0);
   });
 });

@@ -64,9 +64,13 @@ describe('headcount tracker', () => {
   it('finds a person underground without an entry, but not one whose card row predates their exit', () => {
     const tracker = new HeadcountTracker(layout, options);
     tracker.applyEvents([entry(1, 'B', at('06:00')), exit(2, 'B', at('07:00'))], noStamp);
-    const events = tracker.applySnapshot({ readAt: at('07:30'), cards: [reading('A', 22, at('07:29')), reading('B', 22, at('06:30'))] });
-    expect(events).toEqual([{ type: 'seen_underground_without_entry', card: 'A', at: at('07:30'), zone: 22 }]);
+    // Counted at once; reported once the next table (after one more event read) still has no entry for it.
+    expect(tracker.applySnapshot({ readAt: at('07:30'), cards: [reading('A', 22, at('07:29')), reading('B', 22, at('06:30'))] })).toEqual([]);
     expect(tracker.view().underground.A).toMatchObject({ origin: 'snapshot', enteredAt: null, zone: 22 });
+    expect(tracker.undergroundCount).toBe(1);
+    const events = tracker.applySnapshot({ readAt: at('07:31'), cards: [reading('A', 23, at('07:30')), reading('B', 22, at('06:30'))] });
+    expect(events).toEqual([{ type: 'seen_underground_without_entry', card: 'A', at: at('07:31'), zone: 23 }]);
+    expect(tracker.applySnapshot({ readAt: at('07:32'), cards: [reading('A', 23, at('07:31'))] })).toEqual([]); // once
     expect(tracker.undergroundCount).toBe(1);
   });
 

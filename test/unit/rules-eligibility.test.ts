@@ -45,6 +45,34 @@ describe('entry eligibility (measures 24, 35, 36)', () => {
     expect(decision.findings.find((f) => f.key === 'reentry:card:1000')).toMatchObject({ kind: 'entry_while_underground', alarm: true });
   });
 
+  it('an entry whose event is read after the card table already showed the card underground is no re-entry; a later one is', () => {
+    const mine = new TestMine(testConfig(), roster);
+    mine.place(['9000'], 22, at('07:30'));
+    // The card passed the entry reader between the FIFO read and the card-table read.
+    mine.snapshot(at('07:31'), [{ card: '9000', zone: 22 }, { card: '1000', zone: 1 }]);
+    expect(keys(mine.decide(at('07:31')))).not.toContain('reentry:card:1000');
+    mine.enter(['1000'], at('07:31'));
+    let decision = mine.decide(at('07:32'));
+    expect(decision.headcount.total).toBe(2);
+    expect(keys(decision)).not.toContain('reentry:card:1000');
+    mine.enter(['1000'], at('07:45'));
+    decision = mine.decide(at('07:46'));
+    expect(decision.headcount.total).toBe(2);
+    expect(decision.findings.find((f) => f.key === 'reentry:card:1000')).toMatchObject({ kind: 'entry_while_underground', alarm: true, people: [{ card: '1000', name: '工人1000' }] });
+  });
+
+  it('an entry during a ban is a violation even when the card table saw the card before its entry event was read', () => {
+    const mine = new TestMine(testConfig(), roster);
+    mine.place(['9000'], 22, at('07:30'));
+    mine.manualBan = { by: '调度员', since: at('07:35'), note: null };
+    mine.decide(at('07:35'));
+    mine.snapshot(at('07:40'), [{ card: '9000', zone: 22 }, { card: '1000', zone: 1 }]);
+    mine.enter(['1000'], at('07:40'));
+    const decision = mine.decide(at('07:41'));
+    expect(keys(decision)).not.toContain('reentry:card:1000');
+    expect(decision.findings.find((f) => f.key === 'entry-during-ban:card:1000')).toMatchObject({ kind: 'entry_during_ban', people: [{ card: '1000' }] });
+  });
+
   it('training expiring during the shift is no entry violation, but a low-priority warning once it has run out', () => {
     const mine = new TestMine(testConfig(), roster);
     mine.place(['9000'], 22, at('16:00'));
