@@ -527,6 +527,15 @@ export const storeSchema = z.strictObject({
   path: z.string().min(1).describe('SQLite database file; its folder must be writable (e.g. /var/lib/shaftgate/shaftgate.db)'),
   historyRetentionDays: z.number().int().min(1).max(3650).default(30).describe('raw samples older than this are deleted from history'),
   maxPendingCycles: z.number().int().min(10).max(1_000_000).default(10_000).describe('poll cycles waiting for the store, at most; beyond this the oldest are dropped and counted'),
+  flushIntervalMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(5000)
+    .default(250)
+    .describe(
+      'poll cycles arriving within this many ms are written in one transaction (one disk sync); 0 writes every event-loop turn. The interlocks never wait for it; at most this much of the newest data is not yet on disk (a clean stop writes it)',
+    ),
   statsRetentionDays: z.number().int().min(1).max(3650).default(365).describe('5-minute statistics (min, max, mean per point) older than this are deleted; kept longer than raw history'),
   diskBudgetBytes: z
     .number()

@@ -116,11 +116,37 @@ export function personRef(entry: PersonUnderground, layout: MineLayout): PersonR
   return { card: entry.record.card, name: entry.person?.name ?? null, location };
 }
 
-/** "张三(100234)" or "卡100234(未登记)" / "card 100234 (not on roster)". */
+/**
+ * "张三(100234)" or "卡100234(未登记)" / "card 100234 (not on roster)".
+ *
+ * Lazy: rules describe every person underground at every decision but use the text only for the
+ * few who have a finding, so each language is built when first read (then kept). Read `.zh` and
+ * `.en` (templates, JSON.stringify); it is not a plain object, so do not spread it.
+ */
 export function describePerson(ref: PersonRef): Bilingual {
-  return ref.name === null
-    ? { zh: `卡${ref.card}(未登记)`, en: `card ${ref.card} (not on the roster)` }
-    : { zh: `${ref.name}(${ref.card})`, en: `${ref.name} (${ref.card})` };
+  return new PersonDescription(ref.name, ref.card);
+}
+
+class PersonDescription implements Bilingual {
+  private zhText: string | undefined;
+  private enText: string | undefined;
+
+  constructor(
+    private readonly name: string | null,
+    private readonly card: string,
+  ) {}
+
+  get zh(): string {
+    return (this.zhText ??= this.name === null ? `卡${this.card}(未登记)` : `${this.name}(${this.card})`);
+  }
+
+  get en(): string {
+    return (this.enText ??= this.name === null ? `card ${this.card} (not on the roster)` : `${this.name} (${this.card})`);
+  }
+
+  toJSON(): Bilingual {
+    return { zh: this.zh, en: this.en };
+  }
 }
 
 /** Names for a message, at most `limit` of them: the finding's `people` has everyone. */

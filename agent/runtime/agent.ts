@@ -15,7 +15,7 @@ import { loadCommandKeys } from '../commands/command-keys.js';
 import { CommandService } from '../commands/command-service.js';
 import { RuntimeSettings } from '../commands/runtime-settings.js';
 import { DurationHistogram } from '../http/duration-histogram.js';
-import { InterlockRuntime } from '../interlocks/interlock-runtime.js';
+import { DEFAULT_DECISION_COALESCE_MS, InterlockRuntime } from '../interlocks/interlock-runtime.js';
 import { startHttpServer, type HealthReport, type HttpServerHandle } from '../http/http-server.js';
 import { renderAgentMetrics, type MetricsSource } from '../http/metrics.js';
 import type { Clock } from '../model/clock.js';
@@ -118,6 +118,7 @@ export class Agent {
         agentProblems: () => this.agentProblems(),
         store,
         onOutbox: () => this.forwarder?.notify(),
+        decisionCoalesceMs: DEFAULT_DECISION_COALESCE_MS,
       });
       this.metricsSource = this.interlocks.metricsSource();
     }
@@ -144,6 +145,9 @@ export class Agent {
     const forwarder = this.forwarder;
     this.writer = new StoreWriter(this.store, {
       maxPendingCycles: this.config.store.maxPendingCycles,
+      flushIntervalMs: this.config.store.flushIntervalMs,
+      // Interlocks first: a decision waiting for coalesced cycles is made before the write holds the loop.
+      beforeWrite: () => this.interlocks?.settlePending(),
       logger: logger.child({ component: 'store-writer' }),
       onWritten: () => forwarder.notify(),
     });

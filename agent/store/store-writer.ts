@@ -1,7 +1,15 @@
 /**
  * The bounded queue between the poll path and the store. The poll path calls enqueue() and moves
- * on: it never waits for SQLite and never sees a store error (safety principle 4). Writes happen on
- * the next event-loop turn, all waiting cycles in one transaction.
+ * on: it never waits for SQLite and never sees a store error (safety principle 4). Writes are
+ * coalesced, at most one per `flushIntervalMs`: a cycle arriving when the last write is older than
+ * that is written on the next event-loop turn (with whatever else arrived in that turn); cycles
+ * arriving sooner wait for the interval to end and then go in one transaction (one fsync,
+ * synchronous=FULL). When `flushAtCycles` wait (a burst, a backlog after an outage) or the
+ * interval is 0, the write is on the next turn.
+ * Device timers are staggered, so without the interval every cycle was its own transaction: at
+ * ref-1k that was 17 commits a second and ~40 % of the agent's busy time. Cycles waiting in the
+ * queue have not reached the store yet (a kill -9 loses at most one interval of them, as it loses
+ * the cycles still in the drivers); a clean stop writes them (flush()).
  *
  * When the store cannot write (disk full, I/O error, locked):
  *   the batch goes back to the front of the queue and is retried with backoff (1 s doubling to
@@ -25,6 +33,11 @@ export interface CycleRecorder {
 export interface StoreWriterOptions {
   maxPendingCycles: number;
   logger: Logger;
+  /**
+   * Called right before a write (a synchronous transaction that holds the event loop for a few ms),
+   * so work that must not wait behind it runs first: the agent makes a pending interlock decision.
+   */
+  beforeWrite?: () => void;
   /** Called after cycles were committed, e.g. to wake the forwarder. */
   onWritten?: (cycles: number) => void;
   /**
@@ -32,6 +45,13 @@ export interface StoreWriterOptions {
    * one huge transaction never holds the event loop. Default 1000 (≈ 100 000 samples).
    */
   maxCyclesPerTransaction?: number;
+  /**
+   * Cycles that arrive within this many ms are written in one transaction (store.flushIntervalMs).
+   * 0: on the next event-loop turn. Default 0 here; the agent passes the config's (250 ms).
+   */
+  flushIntervalMs?: number;
+  /** Write on the next event-loop turn, without waiting for the interval, once this many cycles wait. Default 200. */
+  flushAtCycles?: number;
   retryMinMs?: number;
   retryMaxMs?: number;
 }
@@ -52,6 +72,7 @@ export interface StoreWriterStats {
 }
 
 const DEFAULT_MAX_CYCLES_PER_TRANSACTION = 1000;
+const DEFAULT_FLUSH_AT_CYCLES = 200;
 const DEFAULT_RETRY_MIN_MS = 1000;
 const DEFAULT_RETRY_MAX_MS = 30_000;
 /** While the store stays down, repeat the error in the log at most this often. */
@@ -62,10 +83,16 @@ export class StoreWriter {
   private readonly maxPerTransaction: number;
   private readonly retryMinMs: number;
   private readonly retryMaxMs: number;
+  private readonly flushIntervalMs: number;
+  private readonly flushAtCycles: number;
   private immediate: NodeJS.Immediate | null = null;
+  /** The interval's timer: a write is due when it fires. */
+  private intervalTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelayMs = 0;
   private lastErrorLoggedAt = Number.NEGATIVE_INFINITY;
+  /** performance.now() of the last write attempt. */
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
   private droppedLogged = 0;
   private written = 0;
   private rejected = 0;
@@ -80,6 +107,8 @@ export class StoreWriter {
     this.queue = new BoundedQueue(options.maxPendingCycles);
     this.maxPerTransaction = options.maxCyclesPerTransaction ?? DEFAULT_MAX_CYCLES_PER_TRANSACTION;
     this.retryMinMs = options.retryMinMs ?? DEFAULT_RETRY_MIN_MS;
+    this.flushIntervalMs = Math.max(0, options.flushIntervalMs ?? 0);
+    this.flushAtCycles = Math.max(1, options.flushAtCycles ?? DEFAULT_FLUSH_AT_CYCLES);
     this.retryMaxMs = options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS;
   }
 
@@ -119,26 +148,61 @@ export class StoreWriter {
     };
   }
 
+  /**
+   * Plans the next write: on the next turn when the last write is an interval old (or the interval
+   * is 0, or enough cycles wait), else when the interval since the last write is over. A pending
+   * retry decides on its own.
+   */
   private scheduleFlush(): void {
     if (this.stopped || this.immediate !== null || this.retryTimer !== null) return;
-    this.immediate = setImmediate(() => {
-      this.immediate = null;
-      if (this.writeNextBatch() && this.queue.length > 0) this.scheduleFlush();
-    });
+    const sinceWrite = performance.now() - this.lastWriteAt;
+    if (this.flushIntervalMs === 0 || sinceWrite >= this.flushIntervalMs || this.queue.length >= this.flushAtCycles) {
+      if (this.intervalTimer !== null) clearTimeout(this.intervalTimer);
+      this.intervalTimer = null;
+      this.immediate = setImmediate(() => {
+        this.immediate = null;
+        this.writeDue();
+      });
+    } else if (this.intervalTimer === null) {
+      this.intervalTimer = setTimeout(() => {
+        this.intervalTimer = null;
+        this.writeDue();
+      }, Math.max(1, Math.ceil(this.flushIntervalMs - sinceWrite)));
+    }
+  }
+
+  /** Writes one batch; what is left (more than a transaction's worth) is written on the next turn. */
+  private writeDue(): void {
+    if (this.writeNextBatch() && this.queue.length > 0) {
+      this.immediate = setImmediate(() => {
+        this.immediate = null;
+        this.writeDue();
+      });
+    }
   }
 
   private cancelScheduled(): void {
     if (this.immediate !== null) clearImmediate(this.immediate);
+    if (this.intervalTimer !== null) clearTimeout(this.intervalTimer);
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.immediate = null;
+    this.intervalTimer = null;
     this.retryTimer = null;
   }
 
   /** Writes one batch. Returns false when the store is unavailable (a retry is scheduled). */
   private writeNextBatch(): boolean {
+    if (this.queue.length > 0 && this.options.beforeWrite) {
+      try {
+        this.options.beforeWrite();
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'store writer: the beforeWrite callback threw');
+      }
+    }
     this.reportDrops();
     const batch = this.queue.take(this.maxPerTransaction);
     if (batch.length === 0) return true;
+    this.lastWriteAt = performance.now();
     try {
       this.store.recordCycles(batch);
       this.onSuccess(batch.length);
@@ -210,7 +274,7 @@ export class StoreWriter {
     this.cancelScheduled();
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      if (this.writeNextBatch() && this.queue.length > 0) this.scheduleFlush();
+      this.writeDue();
     }, this.retryDelayMs);
     this.retryTimer.unref();
   }

@@ -73,6 +73,9 @@ interface SampleRow {
   exception_code: number | null;
 }
 
+/** What the store itself reads of the `store` section (flushIntervalMs is the writer's). */
+export type StoreOpenConfig = Omit<StoreConfig, 'flushIntervalMs'> & Partial<Pick<StoreConfig, 'flushIntervalMs'>>;
+
 export class Store implements OutboxSource {
   /** Things found while opening (e.g. a damaged database moved aside) that the agent should alarm on. */
   readonly startupNotices: readonly StartupNotice[];
@@ -106,14 +109,14 @@ export class Store implements OutboxSource {
   private readonly recordBatch: (cycles: readonly PollCycle[]) => void;
   private readonly ackBatch: (ids: readonly number[]) => number;
 
-  static open(config: StoreConfig, deps: StoreDeps): Store {
+  static open(config: StoreOpenConfig, deps: StoreDeps): Store {
     const { db, notices } = openStoreDatabase(config.path, deps);
     return new Store(db, config, deps, notices);
   }
 
   private constructor(
     private readonly db: Database.Database,
-    private readonly config: StoreConfig,
+    private readonly config: StoreOpenConfig,
     private readonly deps: StoreDeps,
     notices: StartupNotice[],
   ) {
