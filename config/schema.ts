@@ -379,6 +379,10 @@ export const serialLineDeviceSchema = z
     delimiter: z.string().min(1).max(8).default('\n').describe('end of a line, e.g. "\\n" or "\\r\\n"; a trailing "\\r" is always dropped'),
     maxLineLength: z.number().int().min(8).max(65_536).default(512).describe('bytes; a longer line is dropped and counted (a device stuck sending garbage)'),
     encoding: z.enum(['ascii', 'utf8', 'latin1']).default('ascii').describe('text encoding of lines, both ways'),
+    checksum: z
+      .enum(['none', 'nmea-xor'])
+      .default('none')
+      .describe('nmea-xor: the line ends in "*HH", the XOR of every byte after a leading "$" (or from the start) up to "*"; a line without a matching checksum is a framing error and is never parsed. Use it whenever the device sends one: line noise must not become a value'),
     parse: lineFormatSchema.default({ format: 'key-value', pairSeparator: ',', keyValueSeparator: '=' }),
     pollIntervalMs: durationMs(50, 3_600_000).default(1000).describe('how often the device is read'),
     timeoutMs: durationMs(20, 60_000).default(1000).describe('request mode: wait for the answer line; listen mode: wait for a fresh line'),

@@ -10,6 +10,30 @@ export type ParsedField = { ok: true; value: number | string } | { ok: false; re
 
 export type LineFields = { ok: true; fields: Map<string, string> } | { ok: false; reason: string };
 
+export type CheckedLine = { ok: true; body: string } | { ok: false; reason: string };
+
+const NMEA_TAIL = /\*([0-9A-Fa-f]{2})$/;
+
+/**
+ * Verifies a line's checksum and returns the part to parse (without the "*HH" tail). With
+ * "nmea-xor" the checksum is the XOR of every byte after a leading "$" (or from the start) up to
+ * the "*"; a corrupted line is refused whole, because one flipped digit would still parse.
+ */
+export function checkLine(line: string, checksum: SerialLineDeviceConfig['checksum']): CheckedLine {
+  if (checksum === 'none') return { ok: true, body: line };
+  const tail = NMEA_TAIL.exec(line);
+  if (!tail) return { ok: false, reason: `line has no "*HH" checksum: ${preview(line)}` };
+  const body = line.slice(0, tail.index);
+  const start = body.startsWith('$') ? 1 : 0;
+  let sum = 0;
+  for (let i = start; i < body.length; i++) sum ^= body.charCodeAt(i) & 0xff;
+  const expected = Number.parseInt(tail[1]!, 16);
+  if (sum !== expected) {
+    return { ok: false, reason: `checksum ${tail[1]!.toUpperCase()} does not match the line (computed ${sum.toString(16).toUpperCase().padStart(2, '0')}): ${preview(line)}` };
+  }
+  return { ok: true, body };
+}
+
 export function splitLine(line: string, format: SerialLineDeviceConfig['parse'], regex: RegExp | null): LineFields {
   if (format.format === 'regex') {
     const match = regex?.exec(line);

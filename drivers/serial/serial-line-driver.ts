@@ -16,7 +16,7 @@ import type { Quality, Sample } from '../../agent/model/sample.js';
 import type { Logger } from '../../agent/runtime/logger.js';
 import type { Driver, DriverStats } from '../driver.js';
 import { RoundTripWindow } from '../round-trip-stats.js';
-import { fieldValue, splitLine } from './line-parser.js';
+import { checkLine, fieldValue, splitLine } from './line-parser.js';
 import { LineSplitter } from './line-splitter.js';
 import { SerialPortUnavailableError, type SerialConnection } from './serial-connection.js';
 
@@ -208,7 +208,8 @@ export class SerialLineDriver implements Driver {
   }
 
   private samplesFrom(line: ReceivedLine): Sample[] {
-    const split = splitLine(line.text, this.device.parse, this.regex);
+    const checked = checkLine(line.text, this.device.checksum);
+    const split = checked.ok ? splitLine(checked.body, this.device.parse, this.regex) : checked;
     if (!split.ok) {
       this.counters.unparsableLines++;
       this.counters.errors.framing++;
