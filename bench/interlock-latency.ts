@@ -21,49 +21,13 @@ import type { Config, DeviceConfig } from '../config/schema.js';
 import { systemClock } from '../agent/model/clock.js';
 import { Agent } from '../agent/runtime/agent.js';
 import { createLogger } from '../agent/runtime/logger.js';
-import { answer, refuse, written, type ModbusUnit, type UnitAnswer } from '../simulators/modbus/data-model.js';
-import { ModbusTcpServer } from '../simulators/modbus/tcp-server.js';
+import { startRefLoad } from './support/ref-load.js';
 import { startSimulators, type RunningSimulators } from '../simulators/run.js';
 
 const DEMO_CONFIG = fileURLToPath(new URL('../../config/examples/demo.yaml', import.meta.url));
 const PEOPLE = 500;
 const FIRST_CARD = 100001;
 
-function movingFloat32Unit(deviceIndex: number, points: number): ModbusUnit {
-  const words = new Uint16Array(points * 2);
-  const view = new DataView(new ArrayBuffer(4));
-  let step = 0;
-  const refresh = () => {
-    step = (step + 1) % 4096;
-    for (let i = 0; i < points; i++) {
-      view.setFloat32(0, deviceIndex * 1000 + i + step / 16, false);
-      words[i * 2] = view.getUint16(0, false);
-      words[i * 2 + 1] = view.getUint16(2, false);
-    }
-  };
-  refresh();
-  return {
-    readBits: (): UnitAnswer<readonly boolean[]> => refuse(2),
-    readRegisters: (table, address, quantity) => {
-      if (table !== 'holding' || address + quantity > words.length) return refuse(2);
-      if (address === 0) refresh();
-      return answer(words.slice(address, address + quantity));
-    },
-    writeCoils: () => refuse(1),
-    writeRegisters: () => written(),
-  };
-}
-
-async function startRefLoad(devices: number, points: number): Promise<{ ports: number[]; stop(): Promise<void> }> {
-  const servers: ModbusTcpServer[] = [];
-  for (let d = 0; d < devices; d++) {
-    const server = new ModbusTcpServer();
-    server.addUnit(1, movingFloat32Unit(d + 1, points));
-    servers.push(server);
-    await server.listen(0);
-  }
-  return { ports: servers.map((s) => s.port!), stop: async () => void (await Promise.all(servers.map((s) => s.close()))) };
-}
 
 function benchConfig(sims: RunningSimulators, refPorts: number[], pollIntervalMs: number, storePath: string): Config {
   const base = loadConfigFile(DEMO_CONFIG, {});

@@ -1,8 +1,8 @@
 /**
- * The ref-1k Modbus TCP load for benchmarks (the same as test/helpers/ref-load.ts, which the build
- * does not compile): N devices, each on its own port of our fast `ModbusTcpServer`, each serving M
- * float32 holding registers (ABCD) that all move at every read of the first block, so every poll
- * cycle carries new values (nothing can be skipped as unchanged).
+ * The ref-1k Modbus TCP load for benchmarks and the process-level tests (test/helpers/ref-load.ts
+ * re-exports it; only bench/ is compiled for `node dist/bench/…`): N devices, each on its own port
+ * of our fast `ModbusTcpServer`, each serving M float32 holding registers (ABCD) that all move at
+ * every read of the first block, so every poll cycle carries new values.
  */
 import { ModbusTcpServer } from '../../simulators/modbus/tcp-server.js';
 import { answer, refuse, written, type ModbusUnit, type UnitAnswer } from '../../simulators/modbus/data-model.js';

@@ -12,8 +12,7 @@ import { connect } from 'mqtt';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ModbusTcpServer } from '../../simulators/modbus/tcp-server.js';
-import { answer, refuse, written, type ModbusUnit, type UnitAnswer } from '../../simulators/modbus/data-model.js';
+import { startRefLoad as startBenchRefLoad, type RefLoad } from '../../bench/support/ref-load.js';
 
 export interface RefLoadOptions {
   devices?: number;
@@ -21,67 +20,11 @@ export interface RefLoadOptions {
   points?: number;
 }
 
-export interface RefLoad {
-  devices: number;
-  points: number;
-  /** One port per device, in device order. */
-  ports: number[];
-  /** Read requests answered, all devices. */
-  requests(): number;
-  stop(): Promise<void>;
-}
-
-/** A unit serving `points` float32 holding registers that change at every read starting at address 0. */
-export function movingFloat32Unit(deviceIndex: number, points: number): ModbusUnit {
-  const words = new Uint16Array(points * 2);
-  const view = new DataView(new ArrayBuffer(4));
-  let step = 0;
-  const refresh = () => {
-    step = (step + 1) % 4096;
-    for (let i = 0; i < points; i++) {
-      // deviceIndex·1000 + i + step/16: exact in float32 (< 2^24 sixteenths).
-      view.setFloat32(0, deviceIndex * 1000 + i + step / 16, false);
-      words[i * 2] = view.getUint16(0, false);
-      words[i * 2 + 1] = view.getUint16(2, false);
-    }
-  };
-  refresh();
-  return {
-    readBits: (): UnitAnswer<readonly boolean[]> => refuse(2),
-    readRegisters: (table, address, quantity) => {
-      if (table !== 'holding' || address + quantity > words.length) return refuse(2);
-      if (address === 0) refresh();
-      return answer(words.slice(address, address + quantity));
-    },
-    writeCoils: () => refuse(1),
-    writeRegisters: () => written(),
-  };
-}
+/** The load itself lives with the benchmarks (only bench/ is compiled for `node dist/bench/…`). */
+export { movingFloat32Unit, type RefLoad } from '../../bench/support/ref-load.js';
 
 export async function startRefLoad(options: RefLoadOptions = {}): Promise<RefLoad> {
-  const devices = options.devices ?? 10;
-  const points = options.points ?? 100;
-  const servers: ModbusTcpServer[] = [];
-  try {
-    for (let d = 0; d < devices; d++) {
-      const server = new ModbusTcpServer();
-      server.addUnit(1, movingFloat32Unit(d + 1, points));
-      servers.push(server);
-      await server.listen(0);
-    }
-  } catch (error) {
-    await Promise.all(servers.map((server) => server.close()));
-    throw error;
-  }
-  return {
-    devices,
-    points,
-    ports: servers.map((server) => server.port!),
-    requests: () => servers.reduce((n, server) => n + server.stats().requests, 0),
-    stop: async () => {
-      await Promise.all(servers.map((server) => server.close()));
-    },
-  };
+  return startBenchRefLoad(options.devices ?? 10, options.points ?? 100);
 }
 
 export interface RefLoadConfigOptions {
