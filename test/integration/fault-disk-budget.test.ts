@@ -146,12 +146,13 @@ it('evicts telemetry oldest first within the budget during an outage, keeps alar
   const seededAlarms = () => ledger.firstCopies('alarms').filter((c) => JSON.stringify(c.body).includes('seeded-alarm-')).length;
   // Drained when the agent itself says its backlog lanes are empty (on a loaded machine live messages
   // can also come out flagged late, so "no late copy for a while" is not a reliable signal).
+  // Whether any outage telemetry is left to send late depends on how much the budget had to evict
+  // (all of it, on a slow run): either way, what never arrives must be exactly what was reported.
   await waitFor('the backlog and the reports to arrive', async () => {
-    const late = ledger.firstCopies('telemetry').filter((c) => c.late);
-    if (seededAlarms() !== SEEDED || late.length === 0 || Date.now() - reconnectedAt < 2000) return false;
+    if (seededAlarms() !== SEEDED || Date.now() - reconnectedAt < 2000) return false;
     const report = await health();
     return report?.uplink?.connected === true && !report.uplink.drainingBacklog;
-  }, 60_000).catch(fail);
+  }, 40_000).catch(fail);
   await sleep(500); // the last acknowledged copies reach the subscriber
   agent.child.kill('SIGTERM');
   expect(await agent.exited, agent.output().slice(-3000)).toBe(0);
