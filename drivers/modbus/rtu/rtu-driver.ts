@@ -21,7 +21,8 @@ import type { DriverStats } from '../../driver.js';
 import { executeWrite } from '../../writes/execute-write.js';
 import type { WritableDriver, WriteResult, WriteValue } from '../../writes/write-result.js';
 import { AdaptiveReadPlan } from '../adaptive-read-plan.js';
-import { allFailed, blockSamples, isIllegalAddressAnswer, type BlockOutcome, type FailedBlock } from '../block-samples.js';
+import { allFailed, blockSamples, type BlockOutcome, type FailedBlock } from '../block-samples.js';
+import { runReadPlan } from '../run-read-plan.js';
 import { DriverCounters } from '../driver-counters.js';
 import { ModbusFramingError, exceptionName, type ModbusRequest, type ModbusResponse } from '../protocol/pdu.js';
 import { buildReadPlan, type ReadBlock } from '../read-plan.js';
@@ -94,25 +95,8 @@ export class ModbusRtuDriver implements WritableDriver {
       this.counters.error('connection', this.bus.stats().port.lastError ?? `${this.bus.label} is not open`);
       return allFailed(this.deviceId, this.pointIds, 'comm_error', this.now());
     }
-    const queue = [...this.plan.blocks];
-    const outcomes = new Map<ReadBlock, BlockOutcome>();
-    let silent: FailedBlock | null = null;
-    for (let block = queue.shift(); block !== undefined; block = queue.shift()) {
-      if (silent) {
-        outcomes.set(block, { kind: 'failed', quality: silent.quality, reason: 'skipped: the slave did not answer earlier in this cycle' });
-        continue;
-      }
-      const outcome = await this.readBlock(block);
-      if (isIllegalAddressAnswer(outcome)) {
-        const parts = this.plan.splitAfterIllegalAddress(block);
-        if (parts) {
-          queue.unshift(...parts); // read the points one by one in this same cycle
-          continue;
-        }
-      }
-      outcomes.set(block, outcome);
-      if (outcome.kind === 'failed' && (outcome.quality === 'timeout' || outcome.quality === 'comm_error')) silent = outcome;
-    }
+    // One request at a time: the bus serializes anyway, and a slave answers one at a time.
+    const { outcomes, silent } = await runReadPlan(this.plan, (block) => this.readBlock(block), 1);
     if (silent?.quality === 'timeout') this.backOff(silent);
     else if (!silent) this.backoff.reset();
     return blockSamples(this.deviceId, this.plan.blocks, outcomes, this.now());

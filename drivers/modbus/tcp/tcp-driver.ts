@@ -12,7 +12,8 @@ import type { DriverStats } from '../../driver.js';
 import { executeWrite } from '../../writes/execute-write.js';
 import type { WritableDriver, WriteResult, WriteValue } from '../../writes/write-result.js';
 import { AdaptiveReadPlan } from '../adaptive-read-plan.js';
-import { allFailed, blockSamples, isIllegalAddressAnswer, type BlockOutcome, type FailedBlock } from '../block-samples.js';
+import { allFailed, blockSamples, type BlockOutcome, type FailedBlock } from '../block-samples.js';
+import { runReadPlan } from '../run-read-plan.js';
 import { DriverCounters } from '../driver-counters.js';
 import { ModbusFramingError, exceptionName, type ModbusRequest, type ModbusResponse } from '../protocol/pdu.js';
 import { buildReadPlan, type ReadBlock } from '../read-plan.js';
@@ -78,30 +79,8 @@ export class ModbusTcpDriver implements WritableDriver {
     if (!(await this.ensureConnected())) {
       return this.failAll('comm_error');
     }
-    const queue = [...this.plan.blocks];
-    const outcomes = new Map<ReadBlock, BlockOutcome>();
-    let deviceSilent = false;
-    // A bounded pool of workers walks the plan; once the device stops answering, the rest of the
-    // cycle is skipped rather than waited out block by block.
-    const worker = async () => {
-      for (let block = queue.shift(); block !== undefined; block = queue.shift()) {
-        if (deviceSilent) {
-          outcomes.set(block, { kind: 'failed', quality: 'timeout', reason: 'skipped: the device did not answer earlier in this cycle' });
-          continue;
-        }
-        const outcome = await this.readBlock(block);
-        if (isIllegalAddressAnswer(outcome)) {
-          const parts = this.plan.splitAfterIllegalAddress(block);
-          if (parts) {
-            queue.unshift(...parts); // read the points one by one in this same cycle
-            continue;
-          }
-        }
-        outcomes.set(block, outcome);
-        if (outcome.kind === 'failed' && (outcome.quality === 'timeout' || outcome.quality === 'comm_error')) deviceSilent = true;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.maxInflight, queue.length) }, worker));
+    const { outcomes, silent } = await runReadPlan(this.plan, (block) => this.readBlock(block), this.maxInflight);
+    const deviceSilent = silent !== null;
 
     if (deviceSilent) {
       this.silentCycles++;
