@@ -190,7 +190,12 @@ it('evicts telemetry oldest first within the budget during an outage, keeps alar
   const missing = seqGaps(ledger.seqs('telemetry'), lastSeq).filter((seq) => !tail.has(seq));
   expect(missing.length).toBeGreaterThan(0);
   expect(missing[0]).toBe(1);
-  expect(missing.at(-1)! - missing[0]! + 1, 'the evicted seqs are one run from the oldest').toBe(missing.length);
+  // Oldest first: the evicted seqs are one run from 1, except for messages that were already on the
+  // wire (in flight, not yet acknowledged) when the budget evicted their rows: those still arrive,
+  // though the eviction report counts them as unsent — at most one in-flight window (64) of them.
+  // KNOWN IMPRECISION, see the closing note: the report over-states the loss by those messages.
+  const receivedInsideRun = missing.at(-1)! - missing[0]! + 1 - missing.length;
+  expect(receivedInsideRun, 'messages arriving from inside the evicted run (in flight at eviction)').toBeLessThanOrEqual(64);
   const reported = (seq: number) => telemetryReports.some((b) => b.firstSeq !== null && b.lastSeq !== null && seq >= b.firstSeq && seq <= b.lastSeq);
   expect(missing.filter((seq) => !reported(seq)), 'telemetry seqs lost without a report').toEqual([]);
   expect(missing.length).toBeLessThanOrEqual(telemetryTotals!.unsent);
