@@ -40,3 +40,26 @@ export async function runReadPlan(plan: AdaptiveReadPlan, readBlock: (block: Rea
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, queue.length)) }, worker));
   return { outcomes, silent };
 }
+
+/**
+ * Reads one block, trying again within the cycle while the failure is one a retry can cure
+ * (`retryable`: silence on TCP; silence or a corrupted frame on a serial line).
+ */
+export async function readBlockWithRetries(
+  block: ReadBlock,
+  retries: number,
+  send: () => Promise<BlockOutcome & { kind: 'response' }>,
+  classify: (error: unknown, block: ReadBlock) => FailedBlock,
+  retryable: (failure: FailedBlock) => boolean,
+): Promise<BlockOutcome> {
+  let last: FailedBlock = { kind: 'failed', quality: 'timeout', reason: 'not attempted' };
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      last = classify(error, block);
+      if (!retryable(last)) return last;
+    }
+  }
+  return last;
+}

@@ -22,7 +22,7 @@ import { executeWrite } from '../../writes/execute-write.js';
 import type { WritableDriver, WriteResult, WriteValue } from '../../writes/write-result.js';
 import { AdaptiveReadPlan } from '../adaptive-read-plan.js';
 import { allFailed, blockSamples, type BlockOutcome, type FailedBlock } from '../block-samples.js';
-import { runReadPlan } from '../run-read-plan.js';
+import { readBlockWithRetries, runReadPlan } from '../run-read-plan.js';
 import { DriverCounters } from '../driver-counters.js';
 import { ModbusFramingError, exceptionName, type ModbusRequest, type ModbusResponse } from '../protocol/pdu.js';
 import { buildReadPlan, type ReadBlock } from '../read-plan.js';
@@ -161,19 +161,14 @@ export class ModbusRtuDriver implements WritableDriver {
     return response;
   }
 
-  private async readBlock(block: ReadBlock): Promise<BlockOutcome> {
-    let last: FailedBlock = { kind: 'failed', quality: 'timeout', reason: 'not attempted' };
-    for (let attempt = 0; attempt <= this.device.retries; attempt++) {
-      try {
-        const response = await this.send({ fc: block.fc, address: block.address, quantity: block.quantity });
-        return { kind: 'response', response, receivedAt: this.clock.now(), mono: this.clock.monotonic() };
-      } catch (error) {
-        last = this.classify(error, block);
-        // Silence and a corrupted answer are worth another try; a missing port or full queue is not.
-        if (last.quality !== 'timeout' && last.quality !== 'framing_error') return last;
-      }
-    }
-    return last;
+  private readBlock(block: ReadBlock): Promise<BlockOutcome> {
+    return readBlockWithRetries(
+      block,
+      this.device.retries,
+      async () => ({ kind: 'response', response: await this.send({ fc: block.fc, address: block.address, quantity: block.quantity }), receivedAt: this.clock.now(), mono: this.clock.monotonic() }),
+      (error, failed) => this.classify(error, failed),
+      /* Silence and a corrupted answer are worth another try; a missing port or full queue is not. */ (failure) => failure.quality === 'timeout' || failure.quality === 'framing_error',
+    );
   }
 
   private classify(error: unknown, block: ReadBlock): FailedBlock {

@@ -13,7 +13,7 @@ import { executeWrite } from '../../writes/execute-write.js';
 import type { WritableDriver, WriteResult, WriteValue } from '../../writes/write-result.js';
 import { AdaptiveReadPlan } from '../adaptive-read-plan.js';
 import { allFailed, blockSamples, type BlockOutcome, type FailedBlock } from '../block-samples.js';
-import { runReadPlan } from '../run-read-plan.js';
+import { readBlockWithRetries, runReadPlan } from '../run-read-plan.js';
 import { DriverCounters } from '../driver-counters.js';
 import { ModbusFramingError, exceptionName, type ModbusRequest, type ModbusResponse } from '../protocol/pdu.js';
 import { buildReadPlan, type ReadBlock } from '../read-plan.js';
@@ -171,19 +171,14 @@ export class ModbusTcpDriver implements WritableDriver {
     });
   }
 
-  private async readBlock(block: ReadBlock): Promise<BlockOutcome> {
-    let last: FailedBlock = { kind: 'failed', quality: 'timeout', reason: 'not attempted' };
-    for (let attempt = 0; attempt <= this.device.retries; attempt++) {
-      try {
-        const response = await this.send({ fc: block.fc, address: block.address, quantity: block.quantity });
-        return { kind: 'response', response, receivedAt: this.clock.now(), mono: this.clock.monotonic() };
-      } catch (error) {
-        last = this.classify(error, block);
-        // Only silence is worth a retry within the cycle; a refused or broken connection is not.
-        if (last.quality !== 'timeout') return last;
-      }
-    }
-    return last;
+  private readBlock(block: ReadBlock): Promise<BlockOutcome> {
+    return readBlockWithRetries(
+      block,
+      this.device.retries,
+      async () => ({ kind: 'response', response: await this.send({ fc: block.fc, address: block.address, quantity: block.quantity }), receivedAt: this.clock.now(), mono: this.clock.monotonic() }),
+      (error, failed) => this.classify(error, failed),
+      /* Only silence is worth a retry within the cycle; a refused or broken connection is not. */ (failure) => failure.quality === 'timeout',
+    );
   }
 
   private classify(error: unknown, block: ReadBlock): FailedBlock {
