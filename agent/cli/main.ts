@@ -56,11 +56,25 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   return (await command.load())(rest, io);
 }
 
+/** Set once stdout's reader went away (EPIPE); later output is dropped. */
+let stdoutClosed = false;
 const io: CommandIo = {
-  stdout: (text) => process.stdout.write(text),
+  stdout: (text) => {
+    if (!stdoutClosed) process.stdout.write(text);
+  },
   stderr: (text) => process.stderr.write(text),
   env: process.env,
 };
+
+// `shaftgate simulate | head`: when the reader of stdout is gone, a long-running command stops as
+// on Ctrl-C instead of crashing on EPIPE. The agent itself (`run`) keeps running: losing whoever
+// reads its stdout must never stop the interlocks.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  if (stdoutClosed) return;
+  stdoutClosed = true;
+  if (process.argv[2] !== 'run') process.kill(process.pid, 'SIGTERM');
+});
 
 process.on('uncaughtException', (error) => {
   process.stderr.write(`shaftgate: internal error: ${error.stack ?? String(error)}\n`);

@@ -9,6 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, realpathSync } from 'node:fs';
 
 export const SOCAT = '/usr/bin/socat';
+/** util-linux (essential on Debian): runs socat with a parent-death signal, see createPtyPair. */
+export const SETPRIV = '/usr/bin/setpriv';
 
 export interface PtyPair {
   /** The simulator's end (a symlink to /dev/pts/N). */
@@ -25,13 +27,17 @@ export async function createPtyPair(devicePath: string, clientPath: string, time
   } catch {
     throw new Error(`${SOCAT} is missing: the serial-line simulators need it to make pty pairs (apt-get install socat)`);
   }
-  const child = spawn(SOCAT, ['-d', '-d', `pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${clientPath}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const socatArgs = ['-d', '-d', `pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${clientPath}`];
+  // Through setpriv --pdeathsig, the kernel sends socat SIGTERM when this process dies, even by
+  // SIGKILL, which no exit handler sees (a killed demo used to leave socat and its ptys behind).
+  const child = hasSetpriv()
+    ? spawn(SETPRIV, ['--pdeathsig', 'SIGTERM', SOCAT, ...socatArgs], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(SOCAT, socatArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     if (stderr.length < 10_000) stderr += chunk.toString('utf8');
   });
-  // socat must not outlive the simulator: kill it when this process exits however it exits
-  // (short of SIGKILL, which nothing can catch).
+  // socat must not outlive the simulator: kill it when this process exits normally too.
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
   const exited = new Promise<void>((resolve) =>
@@ -49,6 +55,19 @@ export async function createPtyPair(devicePath: string, clientPath: string, time
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   return { devicePath, clientPath, clientPts: realpathSync(clientPath), close: () => stop(child, exited) };
+}
+
+let setprivChecked: boolean | null = null;
+function hasSetpriv(): boolean {
+  if (setprivChecked === null) {
+    try {
+      accessSync(SETPRIV, constants.X_OK);
+      setprivChecked = true;
+    } catch {
+      setprivChecked = false;
+    }
+  }
+  return setprivChecked;
 }
 
 async function stop(child: ChildProcess, exited: Promise<void>): Promise<void> {
