@@ -18,7 +18,7 @@
  *
  *     npm run build && node dist/bench/footprint.js --profile ref-1k [--seconds 60] [--warmup 20]
  *     node dist/bench/footprint.js --profile ref-1k-100ms
- *     … [--no-interlocks] [--cpu-prof DIR | --heap-prof DIR | --memory-probe] [--agent-node-option=--max-semi-space-size=2 …]
+ *     … [--no-interlocks] [--cpu-prof DIR | --heap-prof DIR | --memory-probe] [--agent-node-option=--max-semi-space-size=2 …] [--agent-env MALLOC_ARENA_MAX=2 …]
  *       [--no-service-node-options] [--keep] [--json]
  *
  * `--cpu-prof DIR` / `--heap-prof DIR` run the agent under Node's profiler (written at its exit,
@@ -47,7 +47,7 @@ import { freePort } from './support/free-port.js';
 import { PlatformSubscriber, type SubscriberCounts } from './support/platform-subscriber.js';
 import { clockTicksPerSecond, ProcSampler, readPeakRssKb } from './support/proc-sampler.js';
 import { startRefLoad } from './support/ref-load.js';
-import { SERVICE_UNIT, serviceNodeOptions } from './support/service-node-options.js';
+import { SERVICE_UNIT, serviceEnvironment } from './support/service-node-options.js';
 import { eligibleToday, Underground, UNDERGROUND_PEOPLE, writeBenchRoster } from './support/underground.js';
 
 interface Profile {
@@ -79,6 +79,7 @@ const { values: args } = parseArgs({
     'heap-prof': { type: 'string' },
     'memory-probe': { type: 'boolean', default: false },
     'agent-node-option': { type: 'string', multiple: true, default: [] },
+    'agent-env': { type: 'string', multiple: true, default: [] },
     'no-service-node-options': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
@@ -98,8 +99,20 @@ if (!(measureSeconds > 0) || !(warmupSeconds >= 0)) {
   process.exit(2);
 }
 
-/** What systemd/shaftgate.service gives node (NODE_OPTIONS), unless --no-service-node-options. */
-const SERVICE_OPTIONS: readonly string[] = args['no-service-node-options'] ? [] : serviceNodeOptions();
+/** What systemd/shaftgate.service gives node (NODE_OPTIONS and other variables), unless --no-service-node-options. */
+const SERVICE_ENV = args['no-service-node-options'] ? { nodeOptions: [], variables: {} } : serviceEnvironment();
+const SERVICE_OPTIONS: readonly string[] = SERVICE_ENV.nodeOptions;
+/** --agent-env NAME=VALUE (experiments; NOT the shipped setup). */
+const EXTRA_ENV: Record<string, string> = Object.fromEntries(
+  (args['agent-env'] ?? []).map((pair) => {
+    const at = pair.indexOf('=');
+    if (at <= 0) {
+      console.error(`--agent-env wants NAME=VALUE, got "${pair}"`);
+      process.exit(2);
+    }
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 const log = (text: string) => process.stderr.write(`[footprint] ${text}\n`);
@@ -139,7 +152,7 @@ function startAgent(configPath: string, cwd: string): { child: ChildProcess; out
   if (args['cpu-prof']) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`);
   if (args['heap-prof']) nodeFlags.push('--heap-prof', `--heap-prof-dir=${resolve(args['heap-prof'])}`);
   nodeFlags.push(...SERVICE_OPTIONS, ...(args['agent-node-option'] ?? []));
-  const env = { ...process.env };
+  const env = { ...process.env, ...SERVICE_ENV.variables, ...EXTRA_ENV };
   if (args['memory-probe']) {
     nodeFlags.push('--import', MEMORY_PROBE);
     env.SHAFTGATE_MEMORY_PROBE = join(cwd, 'memory-probe.jsonl');
@@ -314,7 +327,9 @@ async function main(): Promise<number> {
     const il = h1?.interlocks ?? null;
     const nodeRed = profile.nodeRed;
     const cpuRatio = figures.cpuPercent / nodeRed.cpuPercent;
-    const rssRatio = figures.rssAvgMiB / nodeRed.rssAvgMB;
+    // Node-RED's figures are in MB; ours in MiB. Compared in MB (1 MiB = 1.048576 MB), the stricter reading.
+    const MB_PER_MIB = 1.048576;
+    const rssRatio = (figures.rssAvgMiB * MB_PER_MIB) / nodeRed.rssAvgMB;
     const cpuOk = cpuRatio <= CPU_TARGET_RATIO;
     const rssOk = rssRatio <= RSS_TARGET_RATIO;
 
@@ -327,18 +342,23 @@ async function main(): Promise<number> {
       `  agent node options: ${SERVICE_OPTIONS.length > 0 ? `${SERVICE_OPTIONS.join(' ')} (the service's NODE_OPTIONS, ${SERVICE_UNIT})` : args['no-service-node-options'] ? 'none (--no-service-node-options: NOT the shipped setup)' : `none (as ${SERVICE_UNIT})`}` +
         `${(args['agent-node-option'] ?? []).length > 0 ? `; added: ${(args['agent-node-option'] ?? []).join(' ')} (NOT the shipped setup)` : ''}`,
     );
+    const serviceVariables = Object.entries(SERVICE_ENV.variables).map(([name, value]) => `${name}=${value}`);
+    console.log(
+      `  agent environment: ${serviceVariables.length > 0 ? `${serviceVariables.join(' ')} (the service's Environment=)` : 'nothing from the unit'}` +
+        `${Object.keys(EXTRA_ENV).length > 0 ? `; added: ${Object.entries(EXTRA_ENV).map(([n, v]) => `${n}=${v}`).join(' ')} (NOT the shipped setup)` : ''}`,
+    );
     console.log(`  agent pid ${pid}, ${figures.samples} samples every ${SAMPLE_EVERY_MS} ms over ${f1(figures.seconds)} s after ${warmupSeconds} s warm-up${args['cpu-prof'] || args['heap-prof'] ? '  (UNDER THE PROFILER: figures include its cost)' : ''}`);
     line('interlocks', interlocksNote);
     line('board SSE', board1.status === 'open' ? `open, ${board1.events - board0.events} events (${((board1.bytes - board0.bytes) / 1024).toFixed(0)} KiB) in the window` : board1.status);
     console.log('');
     line('CPU (one core)', `${f2(figures.cpuPercent)} %`);
-    line('RSS average', `${f1(figures.rssAvgMiB)} MiB`);
+    line('RSS average', `${f1(figures.rssAvgMiB)} MiB (${f1(figures.rssAvgMiB * MB_PER_MIB)} MB)`);
     line('RSS peak (sampled)', `${f1(figures.rssPeakMiB)} MiB   (min ${f1(figures.rssMinMiB)}; VmHWM since start ${hwmKb === null ? '?' : f1(hwmKb / 1024)} MiB)`);
     console.log('');
     console.log(`  Node-RED + node-red-contrib-modbus, polling and publishing only (issue 7, same class of machine):`);
     line('  CPU', `${nodeRed.cpuPercent} %  → ratio ${f2(cpuRatio)}  (target ≤ ${CPU_TARGET_RATIO}: ≤ ${f2(nodeRed.cpuPercent * CPU_TARGET_RATIO)} %)  ${cpuOk ? 'OK' : 'MISSED'}`);
     line('  RSS average', `${nodeRed.rssAvgMB} MB → ratio ${f2(rssRatio)}  (target ≤ ${RSS_TARGET_RATIO}: ≤ ${f1(nodeRed.rssAvgMB * RSS_TARGET_RATIO)} MB)  ${rssOk ? 'OK' : 'MISSED'}`);
-    if (nodeRed.rssPeakMB !== null) line('  RSS peak', `${nodeRed.rssPeakMB} MB → ratio ${f2(figures.rssPeakMiB / nodeRed.rssPeakMB)}`);
+    if (nodeRed.rssPeakMB !== null) line('  RSS peak', `${nodeRed.rssPeakMB} MB → ratio ${f2((figures.rssPeakMiB * MB_PER_MIB) / nodeRed.rssPeakMB)}`);
     console.log('');
     console.log('  sanity (the load really ran):');
     line('  telemetry received', `${f1(telemetryPerSecond)} messages/s, ${f1(samplesPerSecond)} samples/s (ref devices alone: ${refSamplesExpected}/s)`);

@@ -5,6 +5,7 @@
 import type { HeadcountView } from '../headcount/headcount-view.js';
 import type { MineLayout } from '../people/mine-layout.js';
 import { personRef, type PersonRef } from '../rules/rule-types.js';
+import { compareText } from '../model/compare-text.js';
 
 export interface EvacuationGroup {
   /** Work location or zone name; "位置未知" when the card was never heard underground. */
@@ -22,6 +23,6 @@ export function evacuationList(view: HeadcountView, layout: MineLayout): Evacuat
     else groups.set(location, [ref]);
   }
   return [...groups.entries()]
-    .map(([location, people]) => ({ location, people: people.sort((a, b) => a.card.localeCompare(b.card)) }))
-    .sort((a, b) => b.people.length - a.people.length || a.location.localeCompare(b.location));
+    .map(([location, people]) => ({ location, people: people.sort((a, b) => compareText(a.card, b.card)) }))
+    .sort((a, b) => b.people.length - a.people.length || compareText(a.location, b.location));
 }

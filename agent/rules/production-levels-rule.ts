@@ -3,6 +3,7 @@
  * level is "at work" when somebody is at one of its work locations (passing its station is not work).
  */
 import { finding, type Finding, type RuleSnapshot } from './rule-types.js';
+import { compareText } from '../model/compare-text.js';
 
 export interface ProductionLevelsRuleConfig {
   max: number;
@@ -15,7 +16,7 @@ export function productionLevelsRule(snapshot: RuleSnapshot, config: ProductionL
     if (place?.productionLevel && place.workLocation !== null && place.level !== null) perLevel.set(place.level, (perLevel.get(place.level) ?? 0) + 1);
   }
   if (perLevel.size < config.max) return [];
-  const levels = [...perLevel.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const levels = [...perLevel.entries()].sort(([a], [b]) => compareText(a, b));
   const listZh = levels.map(([level, n]) => `${snapshot.layout.nameOf(level)} ${n}人`).join('、');
   const listEn = levels.map(([level, n]) => `${level}: ${n}`).join(', ');
   return [
