@@ -1,7 +1,8 @@
 /**
  * Keeps the database within store.diskBudgetBytes by deleting the oldest data, class by class:
  *
- *   1. telemetry — raw history, telemetry and snapshot messages: oldest first, whichever is older;
+ *   1. telemetry — raw history (rows of one poll cycle each), telemetry and snapshot messages:
+ *      oldest first, whichever is older;
  *   2. stats     — 5-minute statistics and their messages;
  *   3. events    — events, alarms, the audit log and command answers: only when 1 and 2 are empty.
  *
@@ -19,7 +20,10 @@ import type { EvictionClass } from '../upstream/messages.js';
 /** After reaching the budget, evict down to this fraction of it, so eviction does not run on every write. */
 const TARGET_FRACTION = 0.9;
 const MAX_CHUNKS_PER_CALL = 50;
-const HISTORY_CHUNK_ROWS = 5_000;
+/** stats_5min rows (one per point and bucket). */
+const STATS_CHUNK_ROWS = 5_000;
+/** History rows: one per poll cycle, the size of a telemetry message (~7.5 kB at 100 samples), as the outbox chunks. */
+const HISTORY_CHUNK_ROWS = 200;
 const MESSAGE_CHUNK_ROWS = 200;
 
 export interface ChunkResult {
@@ -66,8 +70,8 @@ export class DiskBudget {
     );
     this.selectTotals = db.prepare('SELECT class, rows, unsent, samples FROM evictions');
     this.classes = [
-      ['telemetry', [tableSource(db, 'samples', 'ts', HISTORY_CHUNK_ROWS), outboxSource(db, 'telemetry'), outboxSource(db, 'snapshot')]],
-      ['stats', [tableSource(db, 'stats_5min', 'bucket_start', HISTORY_CHUNK_ROWS), outboxSource(db, 'stats')]],
+      ['telemetry', [tableSource(db, 'history', 'ts', HISTORY_CHUNK_ROWS), outboxSource(db, 'telemetry'), outboxSource(db, 'snapshot')]],
+      ['stats', [tableSource(db, 'stats_5min', 'bucket_start', STATS_CHUNK_ROWS), outboxSource(db, 'stats')]],
       [
         'events',
         [

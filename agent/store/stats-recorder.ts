@@ -12,7 +12,7 @@ import type Database from 'better-sqlite3';
 import type { PollCycle } from '../model/sample.js';
 import type { StatsBody } from '../upstream/messages.js';
 import { bucketOf, StatsAggregator, STATS_BUCKET_MS, type StatsBucket } from './stats-aggregator.js';
-import { decodeValue, type StoredValue } from './value-codec.js';
+import { decodeHistoryRow, HISTORY_ROW_MAX_SPAN_MS } from './history-codec.js';
 
 /** A device that stopped answering has its open buckets closed this long after they ended. */
 export const STATS_CLOSE_GRACE_MS = 60_000;
@@ -58,19 +58,31 @@ export class StatsRecorder {
     this.write(this.aggregator.closeEndedBefore(now - STATS_CLOSE_GRACE_MS));
   }
 
-  /** Rebuilds the open buckets from raw history after a start. Call once, inside a transaction. */
+  /**
+   * Rebuilds the open buckets from raw history after a start. Call once, inside a transaction.
+   * Samples are fed row by row in (row ts, id) order — the order they were written in — and within
+   * a row in cycle order; samples older than `from` in a row that straddles it are skipped.
+   */
   rebuild(now: number): void {
     const newestWritten = (this.db.prepare('SELECT max(bucket_start) AS b FROM stats_5min').get() as { b: number | null }).b;
-    const newestSample = (this.db.prepare('SELECT max(ts) AS ts FROM samples').get() as { ts: number | null }).ts;
+    // max(last_ts) without a scan: the newest sample is in a row starting at most one row span before the newest row start.
+    const newestSample = (
+      this.db
+        .prepare('SELECT max(last_ts) AS ts FROM history WHERE ts >= (SELECT max(ts) FROM history) - ?')
+        .get(HISTORY_ROW_MAX_SPAN_MS) as { ts: number | null }
+    ).ts;
     if (newestSample === null) return;
     const from = (newestWritten ?? bucketOf(newestSample)) - STATS_BUCKET_MS;
     const rows = this.db
-      .prepare('SELECT device_id, point_id, ts, value_kind, value, quality FROM samples WHERE ts >= ? ORDER BY ts, rowid')
-      .iterate(from) as IterableIterator<{ device_id: string; point_id: string; ts: number; value_kind: number; value: StoredValue; quality: string }>;
+      .prepare('SELECT id, device_id, body, special FROM history WHERE ts >= ? AND last_ts >= ? ORDER BY ts, id')
+      .iterate(from - HISTORY_ROW_MAX_SPAN_MS, from) as IterableIterator<{ id: number; device_id: string; body: string; special: string | null }>;
     const closed: StatsBucket[] = [];
     for (const row of rows) {
-      const bucket = this.aggregator.add({ deviceId: row.device_id, pointId: row.point_id, ts: row.ts, value: decodeValue(row.value_kind, row.value), quality: row.quality });
-      if (bucket !== null) closed.push(bucket);
+      for (const sample of decodeHistoryRow(row.body, row.special, row.id)) {
+        if (sample.ts < from) continue;
+        const bucket = this.aggregator.add({ deviceId: row.device_id, pointId: sample.pointId, ts: sample.ts, value: sample.value, quality: sample.quality });
+        if (bucket !== null) closed.push(bucket);
+      }
     }
     this.write(closed);
     this.closeStale(now);

@@ -1,6 +1,7 @@
 /**
- * The store: raw sample history, 5-minute statistics, events, alarms, the audit log, command
- * state and the outbox of messages waiting for the broker, in one SQLite file. Synchronous
+ * The store: raw sample history (one row per poll cycle, see history-codec.ts), 5-minute
+ * statistics, events, alarms, the audit log, command state and the outbox of messages waiting for
+ * the broker, in one SQLite file. Synchronous
  * (better-sqlite3) and used from the event loop, so every call is kept short: batches are written
  * in one transaction, pruning and eviction work in bounded chunks.
  */
@@ -10,16 +11,15 @@ import type { StoreConfig } from '../../config/schema.js';
 import type { Clock } from '../model/clock.js';
 import type { PollCycle, Quality, SampleValue } from '../model/sample.js';
 import type { Logger } from '../runtime/logger.js';
-import { telemetryBodyOf } from '../upstream/messages.js';
 import type { EvictionEventBody } from '../upstream/messages.js';
 import type { OutboxLane, OutboxRow, OutboxSource, OutboxStats } from '../upstream/outbox-source.js';
 import { PRIORITY_STREAMS, type OutboxStream } from '../upstream/topics.js';
 import { CommandLedger, type AuditEntry } from './command-ledger.js';
 import { DiskBudget, type ClassEviction, type EvictionTotals } from './disk-budget.js';
+import { encodeCycle, HISTORY_ROW_MAX_SPAN_MS, pointSamplesOf } from './history-codec.js';
 import { openStoreDatabase, type StartupNotice } from './open-database.js';
 import { StatsRecorder } from './stats-recorder.js';
 import { storeErrorHint } from './store-errors.js';
-import { decodeValue, encodeValue, ValueKind, type StoredValue } from './value-codec.js';
 
 export type { StartupNotice } from './open-database.js';
 
@@ -55,22 +55,24 @@ export interface PruneResult {
 }
 
 const DAY_MS = 86_400_000;
-/** 5 000 rows took 21 ms on the dev VM (two indexes to update per row); 2 000 keeps a chunk well under the 100 ms interlock budget. */
-const DEFAULT_PRUNE_CHUNK_ROWS = 2_000;
+/**
+ * History rows (poll cycles) per pruning transaction. A ref-1k row is one cycle of 100 samples
+ * (~7.5 kB of JSON, spilling onto overflow pages that SQLite reads to free them): 100 rows (10 000
+ * samples) took 0.65 ms on the dev VM with a warm cache, 200 rows 1 ms; 100 leaves room for cold
+ * flash under the 100 ms interlock budget. (The per-sample table needed ~8 ms for 2 000 samples.)
+ */
+const DEFAULT_PRUNE_CHUNK_ROWS = 100;
 const DEFAULT_HISTORY_LIMIT = 10_000;
 /** The disk budget is checked at most this often from the write path (the pragmas are cheap, eviction is not). */
 const BUDGET_CHECK_INTERVAL_MS = 1000;
 /** In SQL, quoted: the priority streams the forwarder sends first (see topics.ts). */
 const PRIORITY_STREAM_LIST = PRIORITY_STREAMS.map((stream) => `'${stream}'`).join(', ');
 
-interface SampleRow {
-  device_id: string;
-  point_id: string;
+interface HistoryRow {
+  id: number;
   ts: number;
-  value_kind: number;
-  value: StoredValue;
-  quality: string;
-  exception_code: number | null;
+  body: string;
+  special: string | null;
 }
 
 /** What the store itself reads of the `store` section (flushIntervalMs is the writer's). */
@@ -97,14 +99,14 @@ export class Store implements OutboxSource {
   private readonly insertEvent: Database.Statement<[number, string, string]>;
   private readonly insertAlarm: Database.Statement<[number, string, string, string]>;
 
-  private readonly insertSample: Database.Statement<[string, string, number, number, StoredValue, string, number | null]>;
+  private readonly insertHistory: Database.Statement<[string, number, number, string, string | null]>;
   private readonly nextSeq: Database.Statement<[string], { last_seq: number }>;
   private readonly insertOutbox: Database.Statement<[string, number, string, number, string]>;
   private readonly selectOutbox: Database.Statement<[number, number], OutboxRow>;
   private readonly deleteOutboxRun: Database.Statement<[number, number]>;
   private readonly oldestOutbox: Database.Statement<[], { recorded_at: number }>;
-  private readonly selectHistory: Database.Statement<[string, string, number, number, number], SampleRow>;
-  private readonly pruneChunk: Database.Statement<[number, number]>;
+  private readonly selectHistory: Database.Statement<[string, number, number, number], HistoryRow>;
+  private readonly pruneChunk: Database.Statement<[number, number, number]>;
   /** Runs inside recordCycles' transaction. */
   private readonly recordBatch: (cycles: readonly PollCycle[]) => void;
   private readonly ackBatch: (ids: readonly number[]) => number;
@@ -121,9 +123,7 @@ export class Store implements OutboxSource {
     notices: StartupNotice[],
   ) {
     this.startupNotices = notices;
-    this.insertSample = db.prepare(
-      'INSERT INTO samples (device_id, point_id, ts, value_kind, value, quality, exception_code) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
+    this.insertHistory = db.prepare('INSERT INTO history (device_id, ts, last_ts, body, special) VALUES (?, ?, ?, ?, ?)');
     this.nextSeq = db.prepare(
       'INSERT INTO stream_seq (stream, last_seq) VALUES (?, 1) ON CONFLICT (stream) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq',
     );
@@ -133,10 +133,13 @@ export class Store implements OutboxSource {
     );
     this.deleteOutboxRun = db.prepare('DELETE FROM outbox WHERE id BETWEEN ? AND ?');
     this.oldestOutbox = db.prepare('SELECT recorded_at FROM outbox ORDER BY id LIMIT 1');
+    // Rows of the device that may hold samples in [from, to): they start at most one row span
+    // before `from` (history-codec.ts) and end at or after it. The index gives ts, id order.
     this.selectHistory = db.prepare(
-      'SELECT * FROM samples WHERE device_id = ? AND point_id = ? AND ts >= ? AND ts < ? ORDER BY ts, rowid LIMIT ?',
+      'SELECT id, ts, body, special FROM history WHERE device_id = ? AND ts >= ? AND ts < ? AND last_ts >= ? ORDER BY ts, id',
     );
-    this.pruneChunk = db.prepare('DELETE FROM samples WHERE rowid IN (SELECT rowid FROM samples WHERE ts < ? LIMIT ?)');
+    // A row goes when its newest sample is past the retention.
+    this.pruneChunk = db.prepare('DELETE FROM history WHERE id IN (SELECT id FROM history WHERE ts < ? AND last_ts < ? LIMIT ?)');
     this.outboxRows = (db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
     this.commandLedger = new CommandLedger(db);
     this.statsRecorder = new StatsRecorder(db, (stream, body, recordedAt) => this.insertOutboxRow(stream, body, recordedAt));
@@ -156,21 +159,14 @@ export class Store implements OutboxSource {
     // and a nested transaction is a SAVEPOINT, which makes SQLite copy every page the batch
     // touches into a sub-journal first — it halved the write rate (bench/store-throughput).
     this.recordBatch = (cycles: readonly PollCycle[]) => {
-      const insertSample = this.insertSample;
+      const insertHistory = this.insertHistory;
       for (const cycle of cycles) {
-        for (const sample of cycle.samples) {
-          const value = sample.value;
-          if (typeof value === 'number') {
-            // The common case, without encodeValue's object per sample (same encoding).
-            insertSample.run(sample.deviceId, sample.pointId, sample.ts, ValueKind.number, value, sample.quality, sample.exceptionCode ?? null);
-          } else {
-            const encoded = encodeValue(value);
-            insertSample.run(sample.deviceId, sample.pointId, sample.ts, encoded.kind, encoded.value, sample.quality, sample.exceptionCode ?? null);
-          }
-        }
+        // One JSON text per cycle, for the history row and the outbox row alike (history-codec.ts).
+        const { telemetryJson, rows } = encodeCycle(cycle);
+        for (const row of rows) insertHistory.run(row.deviceId, row.firstTs, row.lastTs, row.body, row.special);
         // recordedAt is the cycle's end, not the write time: a cycle that waited in the writer's
         // queue is older than it looks, and "late" must say so.
-        this.insertOutboxRow('telemetry', JSON.stringify(telemetryBodyOf(cycle)), cycle.finishedAt);
+        this.insertOutboxRow('telemetry', telemetryJson, cycle.finishedAt);
       }
       this.statsRecorder.observe(cycles);
     };
@@ -381,26 +377,44 @@ export class Store implements OutboxSource {
     return { rows: this.outboxRows, oldestRecordedAt: this.oldestOutbox.get()?.recorded_at ?? null };
   }
 
+  /**
+   * One point's samples with fromTs <= ts < toTs, oldest first (ties in the order they were
+   * written), at most `limit` (default 10 000; negative: no limit).
+   */
   history(query: HistoryQuery): StoredSample[] {
-    const rows = this.selectHistory.all(query.deviceId, query.pointId, query.fromTs, query.toTs, query.limit ?? DEFAULT_HISTORY_LIMIT);
-    return rows.map((row) => {
-      const sample: StoredSample = {
-        deviceId: row.device_id,
-        pointId: row.point_id,
-        ts: row.ts,
-        value: decodeValue(row.value_kind, row.value),
-        quality: row.quality as Quality,
-      };
-      if (row.exception_code !== null) sample.exceptionCode = row.exception_code;
-      return sample;
-    });
+    const { deviceId, pointId, fromTs, toTs } = query;
+    const limit = Math.floor(query.limit ?? DEFAULT_HISTORY_LIMIT);
+    if (limit === 0 || !(fromTs < toTs)) return [];
+    // Samples sort by (ts, row id, position in the row) — the order they were written in. Rows come
+    // in (row ts, id) order and a row's samples are never older than its ts, so once `limit`
+    // samples are found, a row starting after the limit-th one's ts can add nothing.
+    let found: Array<{ sample: StoredSample; rowId: number }> = [];
+    let sorted = true;
+    let limitTs = Number.POSITIVE_INFINITY;
+    for (const row of this.selectHistory.iterate(deviceId, fromTs - HISTORY_ROW_MAX_SPAN_MS, toTs, fromTs)) {
+      if (row.ts > limitTs) break;
+      for (const s of pointSamplesOf(row.body, row.special, row.id, pointId, fromTs, toTs)) {
+        const sample: StoredSample = { deviceId, pointId, ts: s.ts, value: s.value, quality: s.quality };
+        if (s.exceptionCode !== undefined) sample.exceptionCode = s.exceptionCode;
+        const previous = found.at(-1);
+        if (previous !== undefined && (previous.sample.ts > sample.ts || (previous.sample.ts === sample.ts && previous.rowId > row.id))) sorted = false;
+        found.push({ sample, rowId: row.id });
+      }
+      if (limit > 0 && found.length >= limit) {
+        found = inWriteOrder(found, sorted).slice(0, limit);
+        sorted = true;
+        limitTs = found[limit - 1]!.sample.ts;
+      }
+    }
+    return inWriteOrder(found, sorted).map((entry) => entry.sample);
   }
 
   /**
-   * Deletes raw samples older than historyRetentionDays before `now`. Works in chunks of
-   * `chunkRows`, one short transaction each: the first chunk runs now (its errors are thrown), the
-   * rest follow one per event-loop turn (setImmediate), so polling and interlocks keep running while
-   * an hour's worth of old rows goes. A call while a previous pruning is still going only returns
+   * Deletes raw history older than historyRetentionDays before `now`: a row (one poll cycle) goes
+   * when its newest sample is past the retention. Works in chunks of `chunkRows` rows, one short
+   * transaction each: the first chunk runs now (its errors are thrown), the rest follow one per
+   * event-loop turn (setImmediate), so polling and interlocks keep running while an hour's worth of
+   * old rows goes. A call while a previous pruning is still going only returns
    * that first chunk's result. Later (disk budget) eviction can reuse pruneHistoryChunk.
    */
   pruneHistory(now: number, chunkRows: number = DEFAULT_PRUNE_CHUNK_ROWS): PruneResult {
@@ -409,10 +423,10 @@ export class Store implements OutboxSource {
     return first;
   }
 
-  /** Deletes at most `chunkRows` samples older than the retention, in one transaction. */
+  /** Deletes at most `chunkRows` history rows (poll cycles) older than the retention, in one transaction. */
   pruneHistoryChunk(now: number, chunkRows: number = DEFAULT_PRUNE_CHUNK_ROWS): PruneResult {
     const cutoff = now - this.config.historyRetentionDays * DAY_MS;
-    const deleted = this.pruneChunk.run(cutoff, chunkRows).changes;
+    const deleted = this.pruneChunk.run(cutoff, cutoff, chunkRows).changes;
     return { deleted, more: deleted === chunkRows };
   }
 
@@ -472,4 +486,9 @@ export class Store implements OutboxSource {
       this.deps.logger.error({ err: error, path: this.path }, `store ${this.path}: enforcing the disk budget failed (${storeErrorHint(error)}); tried again in ${BUDGET_CHECK_INTERVAL_MS} ms`);
     }
   }
+}
+
+/** Sorted by (ts, row id); stable, so samples of one row keep their order. */
+function inWriteOrder<T extends { sample: { ts: number }; rowId: number }>(found: T[], sorted: boolean): T[] {
+  return sorted ? found : found.sort((a, b) => a.sample.ts - b.sample.ts || a.rowId - b.rowId);
 }

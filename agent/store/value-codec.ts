@@ -1,7 +1,12 @@
 /**
- * How a sample value is stored so that it reads back exactly as it was measured: a number stays a
- * double (float32 values arrive already widened to double and are kept bit for bit), a boolean is
- * not confused with 0/1, a string that looks like a number stays a string.
+ * How a sample value was stored in the per-sample `samples` table of schema versions 1–3, so that
+ * it read back exactly as it was measured: a number stays a double (float32 values arrive already
+ * widened to double and are kept bit for bit), a boolean is not confused with 0/1, a string that
+ * looks like a number stays a string.
+ *
+ * Since migration 4 history is one row per poll cycle (history-codec.ts keeps the same promises);
+ * migration 4 reads this encoding in SQL. The functions stay for tests that build a version-3
+ * database and for bench/store-throughput.ts's reference line of the old layout.
  */
 import type { SampleValue } from '../model/sample.js';
 

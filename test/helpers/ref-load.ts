@@ -12,6 +12,7 @@ import { connect } from 'mqtt';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeHistoryRow } from '../../agent/store/history-codec.js';
 import { startRefLoad as startBenchRefLoad, type RefLoad } from '../../bench/support/ref-load.js';
 
 export interface RefLoadOptions {
@@ -236,8 +237,9 @@ export interface OutboxEntry {
 
 export interface StoreSnapshot {
   integrity: string;
-  /** Samples with rowid > afterRowid, in rowid order. */
+  /** Samples of the history rows with id > afterRowid, in the order they were written. */
   samples: StoredRow[];
+  /** Id of the last history row read (one row per poll cycle since schema version 4). */
   lastRowid: number;
   sampleCount: number;
   outbox: OutboxEntry[];
@@ -271,9 +273,7 @@ export function readStore(dbPath: string, options: { copy?: boolean; afterRowid?
       // Killed before the migrations committed: a store with nothing in it yet.
       return { integrity, samples: [], lastRowid: options.afterRowid ?? 0, sampleCount: 0, outbox: [], outboxSamples: new Set(), evictions: [], events: [], alarms: [], streamSeq: new Map() };
     }
-    const rows = db
-      .prepare('SELECT rowid AS r, device_id AS d, point_id AS p, ts, value FROM samples WHERE rowid > ? ORDER BY rowid')
-      .all(options.afterRowid ?? 0) as Array<{ r: number; d: string; p: string; ts: number; value: unknown }>;
+    const { samples, lastRowid, sampleCount } = readHistory(db, schemaVersion, options.afterRowid ?? 0);
     const outbox = db
       .prepare('SELECT id, stream, seq, msg_id AS msgId, recorded_at AS recordedAt, body FROM outbox ORDER BY id')
       .all() as OutboxEntry[];
@@ -285,9 +285,9 @@ export function readStore(dbPath: string, options: { copy?: boolean; afterRowid?
     }
     return {
       integrity,
-      samples: rows.map((row) => ({ key: sampleKey(row.d, row.p, row.ts), value: JSON.stringify(row.value) })),
-      lastRowid: rows.at(-1)?.r ?? options.afterRowid ?? 0,
-      sampleCount: (db.prepare('SELECT count(*) AS n FROM samples').get() as { n: number }).n,
+      samples,
+      lastRowid,
+      sampleCount,
       outbox,
       outboxSamples,
       evictions: db.prepare('SELECT class, rows, unsent, samples FROM evictions').all() as StoreSnapshot['evictions'],
@@ -299,6 +299,37 @@ export function readStore(dbPath: string, options: { copy?: boolean; afterRowid?
     db.close();
     if (scratch !== null) rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Raw history after row `afterRowid`. Schema version 4 keeps one row per poll cycle (table history,
+ * agent/store/history-codec.ts); a store killed before migration 4 committed still has the
+ * per-sample table of versions 1–3 (empty on a fresh store, but read it as it was). Values are
+ * compared as the JSON the platform receives (NaN → null, -0 → 0).
+ */
+function readHistory(db: Database.Database, schemaVersion: number, afterRowid: number): { samples: StoredRow[]; lastRowid: number; sampleCount: number } {
+  if (schemaVersion < 4) {
+    const rows = db
+      .prepare('SELECT rowid AS r, device_id AS d, point_id AS p, ts, value FROM samples WHERE rowid > ? ORDER BY rowid')
+      .all(afterRowid) as Array<{ r: number; d: string; p: string; ts: number; value: unknown }>;
+    return {
+      samples: rows.map((row) => ({ key: sampleKey(row.d, row.p, row.ts), value: JSON.stringify(row.value) })),
+      lastRowid: rows.at(-1)?.r ?? afterRowid,
+      sampleCount: (db.prepare('SELECT count(*) AS n FROM samples').get() as { n: number }).n,
+    };
+  }
+  const rows = db
+    .prepare('SELECT id, device_id AS d, body, special FROM history WHERE id > ? ORDER BY id')
+    .all(afterRowid) as Array<{ id: number; d: string; body: string; special: string | null }>;
+  const samples: StoredRow[] = [];
+  for (const row of rows) {
+    for (const s of decodeHistoryRow(row.body, row.special, row.id)) samples.push({ key: sampleKey(row.d, s.pointId, s.ts), value: JSON.stringify(s.value) });
+  }
+  return {
+    samples,
+    lastRowid: rows.at(-1)?.id ?? afterRowid,
+    sampleCount: (db.prepare("SELECT coalesce(sum(json_array_length(body, '$.samples')), 0) AS n FROM history").get() as { n: number }).n,
+  };
 }
 
 /** Stored samples neither received nor waiting in the outbox, and received ones whose value differs from the stored one. */

@@ -123,7 +123,8 @@ describe('clean stop under load', () => {
 
     // What the store holds after the clean stop.
     const db = new Database(dbPath, { readonly: true });
-    const stored = db.prepare('SELECT device_id AS d, point_id AS p, ts FROM samples').all() as Array<{ d: string; p: string; ts: number }>;
+    // Raw history: one row per poll cycle, its body the telemetry JSON (agent/store/history-codec.ts).
+    const stored = db.prepare("SELECT h.device_id AS d, s.value ->> 'point' AS p, s.value ->> 'ts' AS ts FROM history AS h, json_each(h.body, '$.samples') AS s").all() as Array<{ d: string; p: string; ts: number }>;
     const outbox = db.prepare("SELECT msg_id AS id, body FROM outbox WHERE stream = 'telemetry'").all() as Array<{ id: string; body: string }>;
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();

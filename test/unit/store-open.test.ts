@@ -31,7 +31,8 @@ describe('Store.open', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>;
-    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['outbox', 'samples', 'stream_seq']));
+    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['outbox', 'history', 'stream_seq']));
+    expect(tables.map((t) => t.name)).not.toContain('samples'); // per-sample history was replaced by migration 4
     db.close();
     expect(store.startupNotices).toEqual([]);
   });

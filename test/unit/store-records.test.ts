@@ -150,11 +150,11 @@ describe('outbox', () => {
 });
 
 describe('Store.pruneHistory', () => {
-  it('deletes raw samples older than the retention in bounded chunks and keeps the rest', async () => {
+  it('deletes raw history older than the retention in bounded chunks (rows = poll cycles) and keeps the rest', async () => {
     const store = open();
-    const old = Array.from({ length: 25 }, (_, i) => sample('ch4', i, 'good', NOW - 31 * DAY_MS + i));
-    const recent = [sample('ch4', 100, 'good', NOW - 29 * DAY_MS), sample('ch4', 101, 'good', NOW)];
-    store.recordCycles([cycle(old), cycle(recent)]);
+    const old = Array.from({ length: 25 }, (_, i) => cycle([sample('ch4', i, 'good', NOW - 31 * DAY_MS + i), sample('co', i, 'good', NOW - 31 * DAY_MS + i)], 'sm-1', NOW - 31 * DAY_MS + i));
+    const recent = [cycle([sample('ch4', 100, 'good', NOW - 29 * DAY_MS)], 'sm-1', NOW - 29 * DAY_MS), cycle([sample('ch4', 101, 'good', NOW)])];
+    store.recordCycles([...old, ...recent]);
 
     expect(store.pruneHistoryChunk(NOW, 10)).toEqual({ deleted: 10, more: true });
     expect(store.pruneHistory(NOW, 10)).toEqual({ deleted: 10, more: true });
@@ -164,7 +164,8 @@ describe('Store.pruneHistory', () => {
     expect(store.pruning).toBe(false);
     const left = store.history({ deviceId: 'sm-1', pointId: 'ch4', fromTs: 0, toTs: NOW + 1 });
     expect(left.map((s) => s.value)).toEqual([100, 101]);
-    expect(store.peek(0, 100).filter((row) => row.stream === 'telemetry')).toHaveLength(2); // the outbox is not history: it is never pruned by age
+    expect(store.history({ deviceId: 'sm-1', pointId: 'co', fromTs: 0, toTs: NOW + 1 })).toEqual([]);
+    expect(store.peek(0, 100).filter((row) => row.stream === 'telemetry')).toHaveLength(27); // the outbox is not history: it is never pruned by age
     store.close();
   });
 });
