@@ -5,6 +5,11 @@
  * underground, the five systems, the shaft-head outputs) polled at the same rate. The whole agent
  * runs in this process (scheduler, point table, interlocks, store, forwarder to a dead broker).
  *
+ * Also the main-thread time the interlocks cost: the time spent inside the runtime's decision
+ * (headcount review, rules, alarms, annunciation, output writes started, bookkeeping) and inside its
+ * state saving (serialisation + the SQLite write), per decision and per second of the window.
+ * Both are synchronous, so their wall time is CPU time on a quiet machine (a shared one adds noise).
+ *
  * Then "field to output": a card passes the entry reader of the simulated substation while the
  * mine is one below its quota → the entry-permit coil of the simulated output module drops; and it
  * comes back when the card leaves. Reported in poll intervals + milliseconds.
@@ -75,6 +80,58 @@ function benchConfig(sims: RunningSimulators, refPorts: number[], pollIntervalMs
   };
 }
 
+/**
+ * Bench-only: wraps a private synchronous method of the runtime to add up the time spent in it.
+ * Reaches past `private` on purpose (the agent exposes no such figure; nothing else must).
+ */
+function meter(target: object, method: string): { calls: number; ms: number; times: number[]; reset(): void } {
+  const holder = target as Record<string, (...args: unknown[]) => unknown>;
+  const original = holder[method]!.bind(target);
+  const m = {
+    calls: 0,
+    ms: 0,
+    times: [] as number[],
+    reset() {
+      m.calls = 0;
+      m.ms = 0;
+      m.times = [];
+    },
+  };
+  holder[method] = (...args: unknown[]) => {
+    const began = performance.now();
+    try {
+      return original(...args);
+    } finally {
+      const took = performance.now() - began;
+      m.calls++;
+      m.ms += took;
+      m.times.push(took);
+    }
+  };
+  return m;
+}
+
+/** Bench-only: counts the state saves that reached the store (not the persist timer's no-ops). */
+function countSaves(store: object): { saves: number; rows: number; bytes: number; reset(): void } {
+  const holder = store as { saveInterlockState: (states: ReadonlyArray<{ name: string; json: string }>, now: number) => void };
+  const original = holder.saveInterlockState.bind(store);
+  const c = {
+    saves: 0,
+    rows: 0,
+    bytes: 0,
+    reset() {
+      c.saves = c.rows = c.bytes = 0;
+    },
+  };
+  holder.saveInterlockState = (states, now) => {
+    c.saves++;
+    c.rows += states.length;
+    for (const s of states) c.bytes += s.json.length;
+    original(states, now);
+  };
+  return c;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -105,12 +162,19 @@ async function runLoad(label: string, pollIntervalMs: number, seconds: number, f
   const agent = new Agent(benchConfig(sims, ref.ports, pollIntervalMs, join(dir, 'store.db')), { clock: systemClock, logger: createLogger('fatal') });
   await agent.start();
   const runtime = agent.interlockRuntime!;
+  const decideMeter = meter(runtime, 'decide');
+  const persistMeter = meter(runtime, 'persist');
+  const saves = countSaves((runtime as unknown as { deps: { store: object } }).deps.store);
   try {
     const ready = await waitUntil(() => out.read('entry_permit') === true && runtime.lastDecision?.headcount.total === PEOPLE, 30_000);
     if (!ready) throw new Error(`the permit never came on: ${JSON.stringify(runtime.health().permitReasons)} headcount ${runtime.lastDecision?.headcount.total}`);
     runtime.resetLatency();
+    decideMeter.reset();
+    persistMeter.reset();
+    saves.reset();
     await sleep(seconds * 1000);
     const latency = runtime.latencySummary();
+    const work = { decide: { ...decideMeter, times: [...decideMeter.times] }, persist: { ...persistMeter }, saves: { ...saves } };
     const health = runtime.health();
 
     // Field to output: quota PEOPLE + 1; one more entry → quota reached → permit coil off; exit → on.
@@ -137,6 +201,13 @@ async function runLoad(label: string, pollIntervalMs: number, seconds: number, f
     console.log(`\n${label}: 10 × 100 float32 + the simulated mine (${PEOPLE} underground), poll ${pollIntervalMs} ms, ${seconds} s`);
     console.log(`  decisions              ${latency.count} (${(latency.count / seconds).toFixed(0)}/s), active alarms ${health.activeAlarms}, output faults ${health.outputFaults.length}`);
     console.log(`  decision latency       p50 ${latency.p50Ms} ms  p90 ${latency.p90Ms} ms  p99 ${latency.p99Ms} ms  max ${latency.maxMs} ms   (target p99 ≤ 100 ms)`);
+    const perDecision = work.decide.calls === 0 ? 0 : work.decide.ms / work.decide.calls;
+    const took = [...work.decide.times].sort((a, b) => a - b);
+    const at = (p: number) => (took.length === 0 ? 0 : took[Math.min(took.length - 1, Math.floor(p * took.length))]!);
+    console.log(
+      `  interlock main thread  ${perDecision.toFixed(3)} ms per decision at ${PEOPLE} people (p50 ${at(0.5).toFixed(3)}, p99 ${at(0.99).toFixed(3)}; ${work.decide.calls} decisions, ${(work.decide.ms / seconds).toFixed(2)} ms/s); ` +
+        `state saving ${(work.persist.ms / seconds).toFixed(2)} ms/s (${work.saves.saves} saves, ${work.saves.rows} rows, ${(work.saves.bytes / 1024 / Math.max(1, work.saves.saves)).toFixed(0)} KiB per save)`,
+    );
     console.log(`  field → permit off     ${fmt(offDelays)}   (entry at the substation → coil 0 at the output module)`);
     console.log(`  field → permit on      ${fmt(onDelays)}   (exit → coil 1)`);
     const rss = process.memoryUsage().rss / 1024 / 1024;

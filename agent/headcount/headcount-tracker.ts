@@ -38,13 +38,22 @@ export const DEFAULT_PASSAGE_SKEW_MS = 5_000;
 /** The permit in force at a moment; the engine answers it from its decisions (null before the first). */
 export type EntryStamper = (at: number) => EntryStamp | null;
 
-/** When a person's shift ends, for the overtime check; null when it cannot be told. */
+/**
+ * When a person's shift ends, for the overtime check; null when it cannot be told. It must be a
+ * pure function of the person's record: `review` skips its pass while neither the state nor this
+ * function (by identity) changed and no deadline came (a resolver whose answers change, e.g. over
+ * a new roster, must be a new function).
+ */
 export type ShiftEndOf = (person: UndergroundPerson) => number | null;
 
 export class HeadcountTracker {
   private state: HeadcountState;
   private count: number;
   private readonly skewMs: number;
+  /** Bumped by every change of the state (see `version`). */
+  private changes = 0;
+  /** What the last review pass saw, and the earliest moment any of its checks can fire. */
+  private reviewed: { version: number; shiftEndOf: ShiftEndOf; dueAt: number } | null = null;
 
   constructor(
     private readonly layout: MineLayout,
@@ -65,6 +74,7 @@ export class HeadcountTracker {
    */
   applyEvents(events: readonly PositioningEvent[], stampAt: EntryStamper): HeadcountEvent[] {
     const out: HeadcountEvent[] = [];
+    if (events.length > 0) this.changes++;
     for (const event of events) {
       if (this.state.lastEventSeq > 0 && event.seq > this.state.lastEventSeq + 1) {
         out.push({ type: 'events_missed', fromSeq: this.state.lastEventSeq + 1, toSeq: event.seq - 1, at: event.at });
@@ -143,6 +153,7 @@ export class HeadcountTracker {
    */
   applySnapshot(snapshot: PositioningSnapshot): HeadcountEvent[] {
     const out: HeadcountEvent[] = [];
+    this.changes++;
     const seen = new Set<string>();
     for (const card of snapshot.cards) {
       seen.add(card.card);
@@ -200,27 +211,55 @@ export class HeadcountTracker {
     return out;
   }
 
-  /** Time-driven anomalies (no signal, overtime), each reported once per stay. */
+  /**
+   * Time-driven anomalies (no signal, overtime), each reported once per stay.
+   *
+   * Runs at every decision, so it remembers the earliest deadline of its last pass: while the state
+   * and `shiftEndOf` are the same and that deadline has not come, no check can fire and the pass
+   * over everyone underground is skipped.
+   */
   review(now: number, shiftEndOf: ShiftEndOf): HeadcountEvent[] {
+    const last = this.reviewed;
+    // 1 ms short of the deadline: the comparisons below subtract where this adds (no rounding doubt).
+    if (last !== null && last.version === this.changes && last.shiftEndOf === shiftEndOf && now < last.dueAt - 1) return [];
     const out: HeadcountEvent[] = [];
+    let dueAt = Number.POSITIVE_INFINITY;
     for (const person of Object.values(this.state.underground)) {
-      const silentSince = person.lastSeenAt ?? person.enteredAt;
-      if (!person.reported.noSignal && (silentSince === null || now - silentSince > this.options.noSignalAfterMs)) {
-        person.reported.noSignal = true;
-        out.push({ type: 'no_signal', card: person.card, at: now, lastSeenAt: person.lastSeenAt });
+      if (!person.reported.noSignal) {
+        const silentSince = person.lastSeenAt ?? person.enteredAt;
+        if (silentSince === null || now - silentSince > this.options.noSignalAfterMs) {
+          person.reported.noSignal = true;
+          out.push({ type: 'no_signal', card: person.card, at: now, lastSeenAt: person.lastSeenAt });
+        } else {
+          dueAt = Math.min(dueAt, silentSince + this.options.noSignalAfterMs);
+        }
       }
-      const shiftEnd = shiftEndOf(person);
-      if (!person.reported.overtime && shiftEnd !== null && now > shiftEnd + this.options.overtimeGraceMs) {
-        person.reported.overtime = true;
-        out.push({ type: 'overtime', card: person.card, at: now, shiftEndedAt: shiftEnd });
+      if (!person.reported.overtime) {
+        const shiftEnd = shiftEndOf(person);
+        if (shiftEnd !== null && now > shiftEnd + this.options.overtimeGraceMs) {
+          person.reported.overtime = true;
+          out.push({ type: 'overtime', card: person.card, at: now, shiftEndedAt: shiftEnd });
+        } else if (shiftEnd !== null) {
+          dueAt = Math.min(dueAt, shiftEnd + this.options.overtimeGraceMs);
+        }
       }
     }
+    if (out.length > 0) this.changes++;
+    this.reviewed = { version: this.changes, shiftEndOf, dueAt };
     return out;
   }
 
   /** A read-only view for the rules; do not keep it across applies. */
   view(): Readonly<HeadcountState> {
     return this.state;
+  }
+
+  /**
+   * Changes whenever the state changes (every apply, and a review that reported something): a cache
+   * of anything derived from `view()` is valid while this stays the same.
+   */
+  get version(): number {
+    return this.changes;
   }
 
   get undergroundCount(): number {
@@ -230,6 +269,11 @@ export class HeadcountTracker {
   /** A deep copy, JSON-serializable, for persistence. */
   toJSON(): HeadcountState {
     return structuredClone(this.state);
+  }
+
+  /** The state as JSON text, for persistence: the same text as JSON.stringify(toJSON()) without the copy. */
+  toJSONText(): string {
+    return JSON.stringify(this.state);
   }
 
   /** `byTable`: the card table took the person off (seen at the exit reader); the exit event may follow. */

@@ -22,6 +22,7 @@ import type { RuntimeSettingsData } from '../commands/runtime-settings-data.js';
 import type { HeadcountEvent } from '../headcount/headcount-events.js';
 import { parseHeadcountState, type HeadcountState } from '../headcount/headcount-state.js';
 import { HeadcountTracker } from '../headcount/headcount-tracker.js';
+import type { ShiftEndOf } from '../headcount/headcount-tracker.js';
 import { shiftEndResolver } from '../headcount/headcount-view.js';
 import type { Clock } from '../model/clock.js';
 import type { PollCycle } from '../model/sample.js';
@@ -143,6 +144,15 @@ export class InterlockRuntime {
   private pendingLanded: number | null = null;
   private lastDecisionMono = Number.NEGATIVE_INFINITY;
   private persistTimer: NodeJS.Timeout | null = null;
+  /** What the store holds as last written: a save writes only the rows that changed since. */
+  private readonly saved = { headcountVersion: null as number | null, json: new Map<string, string>() };
+  /** The shift-end resolver of the roster in force (one per roster, so the headcount review can tell it is the same). */
+  private shiftEnds: { roster: Roster; resolve: ShiftEndOf } | null = null;
+  /**
+   * The point readings handed to the engine, refilled at every decision rather than rebuilt: the
+   * engine reads the map during decide() only. A reading whose fields did not change keeps its object.
+   */
+  private readonly readings = new Map<string, PointReading>();
   private stopped = false;
   private readonly restored = { headcount: false, alarms: false, problems: [] as string[] };
   private readonly shiftPeak = { key: null as string | null, shiftId: '', startsAt: 0, endsAt: 0, peak: 0, peakAt: 0 };
@@ -405,13 +415,14 @@ export class InterlockRuntime {
       }
     }
     const roster = this.roster();
-    const reviewed = this.tracker.review(now, shiftEndResolver(roster, this.people.schedule));
+    const reviewed = this.tracker.review(now, this.shiftEndsOf(roster));
     if (reviewed.length > 0) this.dirty = true;
     this.alarms.extra = this.outputFaultConditions();
     const state = this.tracker.view();
     const decision = this.engine.decide({
       now,
       headcount: this.awaitingCardTable ? { ...state, lastSnapshotAt: null } : state,
+      headcountVersion: this.tracker.version,
       roster,
       points: this.points(),
       devices: this.deviceHealth(now, monoNow),
@@ -454,12 +465,22 @@ export class InterlockRuntime {
     );
   }
 
-  private points(): Map<string, PointReading> {
-    const map = new Map<string, PointReading>();
+  private shiftEndsOf(roster: Roster): ShiftEndOf {
+    if (this.shiftEnds?.roster !== roster) this.shiftEnds = { roster, resolve: shiftEndResolver(roster, this.people.schedule) };
+    return this.shiftEnds.resolve;
+  }
+
+  private points(): ReadonlyMap<string, PointReading> {
+    const map = this.readings;
     for (const ref of this.pointKeys) {
       const state = this.deps.pointTable.get(ref.device, ref.point);
       // A point the table does not know reads as unknown, never as a value.
-      map.set(ref.key, state ? { value: state.value, quality: state.quality, lastGoodAt: state.lastGoodAt } : { value: null, quality: 'config_error', lastGoodAt: null });
+      const value = state ? state.value : null;
+      const quality = state ? state.quality : 'config_error';
+      const lastGoodAt = state ? state.lastGoodAt : null;
+      const old = map.get(ref.key);
+      // A new object when anything changed: a reading handed out before is never altered.
+      if (old === undefined || old.value !== value || old.quality !== quality || old.lastGoodAt !== lastGoodAt) map.set(ref.key, { value, quality, lastGoodAt });
     }
     return map;
   }
@@ -573,19 +594,32 @@ export class InterlockRuntime {
 
   // --- persistence -----------------------------------------------------------------------------
 
+  /**
+   * Saves what changed since the last successful save (every row when forced, at stop): the
+   * headcount (hundreds of people) is serialised only when the tracker's version moved, the small
+   * alarm and ban rows are written when their text differs from what the store holds.
+   */
   private persist(force: boolean): void {
     const store = this.deps.store;
     if (store === null || (!this.dirty && !force)) return;
     this.dirty = false;
     try {
-      store.saveInterlockState(
-        [
-          { name: 'headcount', json: JSON.stringify(this.tracker.toJSON()) },
-          { name: 'alarms', json: JSON.stringify(this.alarms.toJSON()) },
-          { name: 'manual_ban', json: JSON.stringify(this.manualBan) },
-        ],
-        this.deps.clock.now(),
-      );
+      const headcountVersion = this.tracker.version;
+      const states: Array<{ name: string; json: string }> = [];
+      if (force || headcountVersion !== this.saved.headcountVersion) states.push({ name: 'headcount', json: this.tracker.toJSONText() });
+      for (const row of [
+        { name: 'alarms', json: JSON.stringify(this.alarms.toJSON()) },
+        { name: 'manual_ban', json: JSON.stringify(this.manualBan) },
+      ]) {
+        if (force || this.saved.json.get(row.name) !== row.json) states.push(row);
+      }
+      if (states.length === 0) return;
+      store.saveInterlockState(states, this.deps.clock.now());
+      // Only after the write succeeded: a failed save is tried again whole. The headcount by its version (its text is big).
+      for (const row of states) {
+        if (row.name === 'headcount') this.saved.headcountVersion = headcountVersion;
+        else this.saved.json.set(row.name, row.json);
+      }
     } catch (error) {
       this.dirty = true;
       this.deps.logger.error({ err: error }, 'saving the headcount and alarm state failed; it is tried again');

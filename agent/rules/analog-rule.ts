@@ -13,12 +13,35 @@ export function analogKey(point: { device: string; point: string }): string {
   return `analog:${pointKey(point.device, point.point)}`;
 }
 
+interface PreparedPoint {
+  point: AnalogPointConfig;
+  threshold: AnalogThreshold;
+  /** pointKey(device, point): the key of snapshot.points and the name in messages. */
+  name: string;
+  key: string;
+}
+
+/**
+ * Thresholds and keys per configured point list, worked out once: the rule runs at every decision
+ * over hundreds of points and the config does not change while the agent runs.
+ */
+const prepared = new WeakMap<readonly AnalogPointConfig[], readonly PreparedPoint[]>();
+
+function prepare(points: readonly AnalogPointConfig[]): readonly PreparedPoint[] {
+  let list = prepared.get(points);
+  // Same points in the same places (a pointer check each): a list edited in place is prepared again.
+  if (list === undefined || list.length !== points.length || list.some((p, i) => p.point !== points[i])) {
+    // resolveThreshold throws for a point without a level: nothing is kept, the rule fails each time.
+    list = points.map((point) => ({ point, threshold: resolveThreshold(point), name: pointKey(point.device, point.point), key: analogKey(point) }));
+    prepared.set(points, list);
+  }
+  return list;
+}
+
 export function analogRule(snapshot: RuleSnapshot, points: readonly AnalogPointConfig[], _now: number): Finding[] {
   const findings: Finding[] = [];
-  for (const point of points) {
-    const threshold = resolveThreshold(point);
-    const reading = snapshot.points.get(pointKey(point.device, point.point));
-    const name = pointKey(point.device, point.point);
+  for (const { point, threshold, name, key } of prepare(points)) {
+    const reading = snapshot.points.get(name);
     if (!reading || reading.quality !== 'good' || typeof reading.value !== 'number') {
       findings.push(
         finding({
@@ -34,7 +57,6 @@ export function analogRule(snapshot: RuleSnapshot, points: readonly AnalogPointC
       );
       continue;
     }
-    const key = analogKey(point);
     const wasActive = snapshot.activeKeys.has(key);
     if (!inAlarm(reading.value, threshold, wasActive)) continue;
     findings.push(

@@ -34,8 +34,20 @@ export function effectiveSuspension(config: SuspensionConfig, settings: Readonly
   return { orderRef: config.orderRef ?? '本地停工整改 local order', maxPerShift: config.maxPerShift ?? null, maxPerWorkLocation: config.maxPerWorkLocation, source: 'config' };
 }
 
+/**
+ * The platform roster as people, per roster setting: asked at every decision, and a new roster
+ * setting is a new object (RuntimeSettings replaces values, never edits them in place).
+ */
+const platformRosters = new WeakMap<RuntimeSettingsData['roster'], Roster>();
+
 export function effectiveRoster(fileRoster: Roster | null, settings: Readonly<RuntimeSettingsData>): Roster | null {
-  return settings.roster.version > 0 ? rosterFromPlatform(settings.roster) : fileRoster;
+  if (settings.roster.version <= 0) return fileRoster;
+  let roster = platformRosters.get(settings.roster);
+  if (roster === undefined) {
+    roster = rosterFromPlatform(settings.roster);
+    platformRosters.set(settings.roster, roster);
+  }
+  return roster;
 }
 
 /** The lowest mine-wide quota in force, for the LED board; null when none is set. */

@@ -17,9 +17,13 @@ interface Reason {
 export function eligibilityRule(snapshot: RuleSnapshot, config: EligibilityConfig, now: number): Finding[] {
   const findings: Finding[] = [];
   for (const entry of snapshot.headcount.people) {
+    const reasons = reasonsAtEntry(entry, config, now);
+    const reentered = config.reentry && entry.record.reentered;
+    const expiredSince = trainingExpiredUnderground(entry, config, now);
+    // Most people have no finding: name them only when one does.
+    if (reasons.length === 0 && !reentered && expiredSince === null) continue;
     const ref = personRef(entry, snapshot.layout);
     const who = describePerson(ref);
-    const reasons = reasonsAtEntry(entry, config, now);
     if (reasons.length > 0) {
       findings.push(
         finding({
@@ -36,7 +40,7 @@ export function eligibilityRule(snapshot: RuleSnapshot, config: EligibilityConfi
         }),
       );
     }
-    if (config.reentry && entry.record.reentered) {
+    if (reentered) {
       findings.push(
         finding({
           key: `reentry:card:${entry.record.card}`,
@@ -48,7 +52,6 @@ export function eligibilityRule(snapshot: RuleSnapshot, config: EligibilityConfi
         }),
       );
     }
-    const expiredSince = trainingExpiredUnderground(entry, config, now);
     if (expiredSince !== null) {
       findings.push(
         finding({

@@ -23,7 +23,17 @@ import { bindRules, type BoundRule } from './all-rules.js';
 import { effectiveQuotas, effectiveSuspension, mineQuota } from './effective-settings.js';
 import { isLeader } from './leader-rule.js';
 import { OnDelay } from './on-delay.js';
-import { finding, type AgentHealth, type DeviceHealth, type Finding, type ManualBan, type PointReading, type RuleSnapshot } from './rule-types.js';
+import {
+  finding,
+  type AgentHealth,
+  type DeviceHealth,
+  type EffectiveQuota,
+  type EffectiveSuspension,
+  type Finding,
+  type ManualBan,
+  type PointReading,
+  type RuleSnapshot,
+} from './rule-types.js';
 
 export interface InterlockInputs {
   now: number;
@@ -34,6 +44,24 @@ export interface InterlockInputs {
   settings: Readonly<RuntimeSettingsData>;
   manualBan: ManualBan | null;
   agent: AgentHealth;
+  /**
+   * HeadcountTracker.version of `headcount`, when the caller has one. The headcount view (everyone
+   * underground joined with the roster, the layout and the shifts, grouped and counted) is then
+   * reused while this, the roster and the state's `underground` object stay the same, instead of
+   * being rebuilt at every decision. Without it the view is built every time.
+   */
+  headcountVersion?: number;
+}
+
+/** The view of one headcount version with what the engine derives from it alone. */
+interface CachedView {
+  version: number;
+  underground: HeadcountState['underground'];
+  roster: Roster;
+  view: HeadcountView;
+  summary: HeadcountSummary;
+  /** Duty leaders of the last shift asked for. */
+  leaders: { shiftId: string; names: string[] } | null;
 }
 
 export interface HeadcountSummary {
@@ -46,6 +74,7 @@ export interface HeadcountSummary {
   byCrew: Record<string, number>;
 }
 
+/** A decision is read-only: parts that did not change (e.g. `headcount`) are shared with the previous one. */
 export interface Decision {
   at: number;
   permit: EntryPermit;
@@ -72,6 +101,12 @@ export class InterlockEngine {
   private readonly permits = new PermitTimeline();
   private readonly evacuationKinds: ReadonlySet<string>;
   private activeKeys: ReadonlySet<string> = new Set();
+  private cached: CachedView | null = null;
+  /** The quotas and suspension of the last decision, kept while equal so the rules can tell nothing changed. */
+  private quotas: EffectiveQuota[] = [];
+  private suspension: EffectiveSuspension | null = null;
+  /** Findings of the rules that declare what they read, with what they read (BoundRule.reads). */
+  private readonly ruleMemo = new Map<string, { reads: readonly unknown[]; found: Finding[] }>();
 
   constructor(
     private readonly config: InterlocksConfig,
@@ -98,9 +133,10 @@ export class InterlockEngine {
 
   private decideOrThrow(inputs: InterlockInputs): Decision {
     const { now } = inputs;
-    const view = buildHeadcountView(inputs.headcount, inputs.roster, this.deps.layout, this.deps.schedule);
-    const quotas = effectiveQuotas(this.config.quotas, inputs.settings);
-    const suspension = effectiveSuspension(this.config.suspension, inputs.settings);
+    const cached = this.headcountView(inputs);
+    const view = cached.view;
+    const quotas = (this.quotas = sameList(this.quotas, effectiveQuotas(this.config.quotas, inputs.settings)));
+    const suspension = (this.suspension = sameFields(this.suspension, effectiveSuspension(this.config.suspension, inputs.settings)));
     const snapshot: RuleSnapshot = {
       headcount: view,
       headcountConfirmed: inputs.headcount.lastSnapshotAt !== null,
@@ -123,7 +159,7 @@ export class InterlockEngine {
     );
     const permit = computePermit(findings);
     this.permits.record(now, stampOf(permit));
-    const dutyLeaders = this.dutyLeaders(view, now);
+    const dutyLeaders = this.dutyLeaders(cached, now);
     const outputs = annunciate({
       alarms: this.deps.alarms.active(),
       isShelved: (key) => this.deps.alarms.isShelved(key, now),
@@ -142,7 +178,7 @@ export class InterlockEngine {
       transitions,
       outputs,
       evacuation: outputs.broadcast ? evacuationList(view, this.deps.layout) : null,
-      headcount: summarize(view),
+      headcount: cached.summary,
       dutyLeaders,
     };
   }
@@ -152,10 +188,19 @@ export class InterlockEngine {
     const overrides = this.config.alarms.severityByKind;
     for (const rule of this.rules) {
       let found: Finding[];
-      try {
-        found = rule.run(snapshot, now);
-      } catch (error) {
-        found = [ruleFailed(rule.name, error)];
+      const reads = rule.reads?.(snapshot);
+      const memo = reads === undefined ? undefined : this.ruleMemo.get(rule.name);
+      if (reads !== undefined && memo !== undefined && memo.reads.every((part, i) => part === reads[i])) {
+        found = memo.found;
+      } else {
+        try {
+          found = rule.run(snapshot, now);
+          if (reads !== undefined) this.ruleMemo.set(rule.name, { reads, found });
+        } catch (error) {
+          // Not kept: a failing rule is run (and reported) again at every decision.
+          this.ruleMemo.delete(rule.name);
+          found = [ruleFailed(rule.name, error)];
+        }
       }
       for (const f of found) {
         const severity: Severity | undefined = overrides[f.kind];
@@ -165,10 +210,29 @@ export class InterlockEngine {
     return all;
   }
 
+  /**
+   * The view of this headcount, rebuilt only when the caller's version, the roster or the state
+   * object changed (the layout and the schedule are the engine's own and never change).
+   */
+  private headcountView(inputs: InterlockInputs): CachedView {
+    const { headcountVersion: version, headcount, roster } = inputs;
+    const last = this.cached;
+    if (version !== undefined && last !== null && last.version === version && last.underground === headcount.underground && last.roster === roster) return last;
+    const view = buildHeadcountView(headcount, roster, this.deps.layout, this.deps.schedule);
+    const built: CachedView = { version: version ?? -1, underground: headcount.underground, roster, view, summary: summarize(view), leaders: null };
+    // Nothing is kept for a caller without a version: its state may change under the same object.
+    this.cached = version === undefined ? null : built;
+    return built;
+  }
+
   /** Leaders underground of the shift people are entering for now (the one the board is about). */
-  private dutyLeaders(view: HeadcountView, now: number): string[] {
-    const shift = this.deps.schedule.shiftForEntry(now).shiftId;
-    return (view.byShift.get(shift) ?? []).filter(isLeader).map((p) => p.person?.name ?? p.record.card);
+  private dutyLeaders(cached: CachedView, now: number): string[] {
+    const shiftId = this.deps.schedule.shiftForEntry(now).shiftId;
+    if (cached.leaders?.shiftId !== shiftId) {
+      cached.leaders = { shiftId, names: (cached.view.byShift.get(shiftId) ?? []).filter(isLeader).map((p) => p.person?.name ?? p.record.card) };
+    }
+    // A copy: each decision owns its list.
+    return [...cached.leaders.names];
   }
 }
 
@@ -198,6 +262,18 @@ function ruleFailed(name: string, error: unknown): Finding {
     message: { zh: `联锁规则 ${name} 执行失败，转人工控制：${reason}`, en: `Interlock rule ${name} failed, dispatcher takes manual control: ${reason}` },
     details: { rule: name },
   });
+}
+
+/** The previous list when the new one has equal items (shallowly), so it keeps its identity. */
+function sameList<T extends object>(previous: T[], next: T[]): T[] {
+  return previous.length === next.length && previous.every((item, i) => sameFields(item, next[i]!) === item) ? previous : next;
+}
+
+/** The previous object when the new one has the same fields with the same values, else the new one. */
+function sameFields<T extends object | null>(previous: T, next: T): T {
+  if (previous === next || previous === null || next === null) return next;
+  const a = Object.entries(previous);
+  return a.length === Object.keys(next).length && a.every(([key, value]) => (next as Record<string, unknown>)[key] === value) ? previous : next;
 }
 
 function summarize(view: HeadcountView): HeadcountSummary {

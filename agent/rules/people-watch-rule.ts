@@ -13,6 +13,13 @@ export function peopleWatchRule(snapshot: RuleSnapshot, config: PeopleWatchConfi
   const findings: Finding[] = [];
   for (const entry of snapshot.headcount.people) {
     const record = entry.record;
+    // Only a snapshot confirms a signal; until the first, absence of news is not yet a finding.
+    const heardAt = record.lastSeenAt ?? record.enteredAt;
+    const noSignal = snapshot.headcountConfirmed && (heardAt === null || now - heardAt > config.noSignalAfterMs);
+    const shiftEnd = entry.shift?.endsAt;
+    const overtime = shiftEnd !== undefined && now > shiftEnd + config.overtimeGraceMs;
+    // Most people have no finding: name them only when one does.
+    if (!record.emergencyCall && !noSignal && !overtime) continue;
     const ref = personRef(entry, snapshot.layout);
     const who = describePerson(ref);
     if (record.emergencyCall) {
@@ -27,9 +34,7 @@ export function peopleWatchRule(snapshot: RuleSnapshot, config: PeopleWatchConfi
         }),
       );
     }
-    // Only a snapshot confirms a signal; until the first, absence of news is not yet a finding.
-    const heardAt = record.lastSeenAt ?? record.enteredAt;
-    if (snapshot.headcountConfirmed && (heardAt === null || now - heardAt > config.noSignalAfterMs)) {
+    if (noSignal) {
       findings.push(
         finding({
           key: `no-signal:card:${record.card}`,
@@ -44,8 +49,7 @@ export function peopleWatchRule(snapshot: RuleSnapshot, config: PeopleWatchConfi
         }),
       );
     }
-    const shiftEnd = entry.shift?.endsAt;
-    if (shiftEnd !== undefined && now > shiftEnd + config.overtimeGraceMs) {
+    if (overtime) {
       findings.push(
         finding({
           key: `overtime:card:${record.card}`,

@@ -47,7 +47,8 @@ describe('interlocks end to end: quotas', () => {
     });
     const m = mine;
     await warmedUp(m);
-    expect(m.led()[2]).toContain('停工整改');
+    // warmedUp() sees row 1 of the board; row 3 of the same decision follows it on the serial line.
+    await waitFor('the LED board showing 停工整改', () => m.led()[2]?.includes('停工整改'), 5_000);
     m.begin();
     await m.until(18 * MIN);
     expect(m.runtime.lastDecision?.headcount.byWorkLocation['WL-300E']).toBe(10);
