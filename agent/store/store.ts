@@ -96,6 +96,7 @@ export class Store implements OutboxSource {
   private outboxEvictionMark = 0;
   private readonly laneStatements: Record<OutboxLane, Database.Statement<[number, number, number], OutboxRow>>;
   private readonly maxOutboxIdStmt: Database.Statement<[], { id: number | null }>;
+  private upsertInterlockState: Database.Statement<[string, string, number]> | null = null;
   private readonly insertEvent: Database.Statement<[number, string, string]>;
   private readonly insertAlarm: Database.Statement<[number, string, string, string]>;
 
@@ -249,7 +250,10 @@ export class Store implements OutboxSource {
   /** Saves interlock state (headcount, alarms) under a name, replacing what was there, in one transaction. */
   saveInterlockState(states: ReadonlyArray<{ name: string; json: string }>, now: number): void {
     if (states.length === 0) return;
-    const upsert = this.db.prepare('INSERT INTO interlock_state (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
+    // Prepared once: this runs every few seconds for as long as the agent runs.
+    const upsert = (this.upsertInterlockState ??= this.db.prepare(
+      'INSERT INTO interlock_state (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+    ));
     this.transaction(() => {
       for (const state of states) upsert.run(state.name, state.json, now);
     });
