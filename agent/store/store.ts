@@ -65,6 +65,7 @@ const DEFAULT_PRUNE_CHUNK_ROWS = 100;
 const DEFAULT_HISTORY_LIMIT = 10_000;
 /** The disk budget is checked at most this often from the write path (the pragmas are cheap, eviction is not). */
 const BUDGET_CHECK_INTERVAL_MS = 1000;
+const BUDGET_CHECK_BYTES_FRACTION = 0.02;
 /** In SQL, quoted: the priority streams the forwarder sends first (see topics.ts). */
 const PRIORITY_STREAM_LIST = PRIORITY_STREAMS.map((stream) => `'${stream}'`).join(', ');
 
@@ -90,6 +91,8 @@ export class Store implements OutboxSource {
   private readonly statsRecorder: StatsRecorder;
   private readonly diskBudget: DiskBudget;
   private lastBudgetCheck = Number.NEGATIVE_INFINITY;
+  /** Telemetry bytes written since the last budget check (see checkDiskBudget). */
+  private bytesSinceBudgetCheck = 0;
   /** Highest outbox id given out (newestOutboxId); kept in memory, so the forwarder need not query. */
   private newestOutboxIdSeen = 0;
   /** Bumped whenever the disk budget may have deleted outbox rows (outboxEvictions). */
@@ -168,6 +171,7 @@ export class Store implements OutboxSource {
         // recordedAt is the cycle's end, not the write time: a cycle that waited in the writer's
         // queue is older than it looks, and "late" must say so.
         this.insertOutboxRow('telemetry', telemetryJson, cycle.finishedAt);
+        this.bytesSinceBudgetCheck += 2 * telemetryJson.length; // history row + outbox row, about
       }
       this.statsRecorder.observe(cycles);
     };
@@ -481,8 +485,12 @@ export class Store implements OutboxSource {
 
   private checkDiskBudget(): void {
     const now = this.deps.clock.monotonic();
-    if (now - this.lastBudgetCheck < BUDGET_CHECK_INTERVAL_MS) return;
+    // Once a second, or sooner when 2 % of the budget was written since: a slow machine (big
+    // write batches, late timers) must not overshoot the budget by more than that.
+    const dueByBytes = this.bytesSinceBudgetCheck >= this.diskBudget.budgetBytes * BUDGET_CHECK_BYTES_FRACTION;
+    if (now - this.lastBudgetCheck < BUDGET_CHECK_INTERVAL_MS && !dueByBytes) return;
     this.lastBudgetCheck = now;
+    this.bytesSinceBudgetCheck = 0;
     try {
       this.enforceDiskBudget(this.deps.clock.now());
     } catch (error) {

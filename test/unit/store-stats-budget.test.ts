@@ -93,4 +93,22 @@ describe('disk budget', () => {
     expect(store.stats().rows).toBe(rows.length);
     store.close();
   });
+
+  it('checks the budget by bytes written too, not only once a second: a burst cannot overshoot it', () => {
+    // The monotonic clock stands still: only the bytes written can make the store check.
+    const frozen: Clock = { now: () => now, monotonic: () => 1_000 };
+    const budget = 1_048_576;
+    const store = Store.open(storeSchema.parse({ path: join(dir, 'burst.db'), diskBudgetBytes: budget }), { clock: frozen, logger: silentLogger() });
+    const points = Array.from({ length: 50 }, (_, i) => `p${i}`);
+    let maxUsed = 0;
+    for (let cycle = 0; cycle < 800; cycle++) {
+      now = T0 + cycle * 100;
+      store.recordCycles([cycleAt(now, cycle, 'good', points)]);
+      maxUsed = Math.max(maxUsed, store.diskUsage().usedBytes);
+    }
+    // One cycle writes ~6 KB (history + outbox); 2 % of the budget is ~21 KB: a few cycles between checks.
+    expect(store.evictionTotals().telemetry?.rows ?? 0).toBeGreaterThan(0);
+    expect(maxUsed).toBeLessThanOrEqual(budget * 1.05);
+    store.close();
+  });
 });
