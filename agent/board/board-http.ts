@@ -13,8 +13,8 @@ import type { Logger } from '../runtime/logger.js';
 import { AttemptLimiter } from './attempt-limiter.js';
 import { BoardActionsHandler, type ActionResponse } from './board-actions-handler.js';
 import type { BoardConfig } from './board-config.js';
-import type { AuditSink, BoardModel } from './board-model.js';
-import { LiveUpdates, type LiveUpdatesStats, type LiveClient } from './live-updates.js';
+import type { AuditSink, BoardModel, BoardSnapshot } from './board-model.js';
+import { LiveUpdates, type LiveClient, type LiveMode, type LiveUpdatesStats } from './live-updates.js';
 import { OperatorAuth } from './operator-auth.js';
 import { readJsonBody } from './read-json-body.js';
 import { AssetStore } from './static-assets.js';
@@ -46,7 +46,7 @@ const PAGE_HEADERS = {
 
 export class BoardHttp {
   private readonly assets: AssetStore;
-  private readonly live: LiveUpdates;
+  private readonly live: LiveUpdates<BoardSnapshot>;
   private readonly limiter: AttemptLimiter;
   private readonly actions: BoardActionsHandler;
   private readonly unsubscribe: () => void;
@@ -54,7 +54,7 @@ export class BoardHttp {
   constructor(private readonly deps: BoardHttpDeps) {
     const now = deps.now ?? Date.now;
     this.assets = new AssetStore(deps.assetsDir);
-    this.live = new LiveUpdates(() => JSON.stringify(deps.model.snapshot()), deps.config.live, (error) =>
+    this.live = new LiveUpdates(() => deps.model.snapshot(), deps.config.live, (error) =>
       deps.logger.error({ err: error }, 'building the board snapshot failed; screens keep the previous one'),
     );
     this.unsubscribe = deps.model.onChange(() => this.live.notifyChange());
@@ -72,7 +72,7 @@ export class BoardHttp {
   /** True when the request is the board's (and is being answered). */
   handle(req: http.IncomingMessage, res: http.ServerResponse): boolean {
     if (!this.deps.config.enabled) return false;
-    const path = (req.url ?? '/').split('?')[0]!;
+    const [path = '/', query = ''] = (req.url ?? '/').split('?');
     const isRead = req.method === 'GET' || req.method === 'HEAD';
     if (path === '/' || path === '/index.html') {
       if (isRead) this.sendAsset(req, res, 'index.html');
@@ -90,7 +90,8 @@ export class BoardHttp {
         else notAllowed(res, 'GET, HEAD');
         return true;
       case '/api/board/events':
-        if (req.method === 'GET') this.openLive(res);
+        // ?delta=people: the page merges patches (live-updates.ts); anything else gets full snapshots.
+        if (req.method === 'GET') this.openLive(res, new URLSearchParams(query).get('delta') === 'people' ? 'delta' : 'full');
         else notAllowed(res, 'GET');
         return true;
       case '/api/board/ack':
@@ -128,7 +129,7 @@ export class BoardHttp {
     res.end(req.method === 'HEAD' ? undefined : asset.body);
   }
 
-  private openLive(res: http.ServerResponse): void {
+  private openLive(res: http.ServerResponse, mode: LiveMode): void {
     const client = sseClient(res);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -137,7 +138,7 @@ export class BoardHttp {
       'x-accel-buffering': 'no',
     });
     res.flushHeaders();
-    if (!this.live.accept(client)) {
+    if (!this.live.accept(client, mode)) {
       // Answered 200 and ended, not 503: EventSource gives up for good on an error status, but
       // reconnects after `retry` when a stream ends, so the screen gets in once a place frees up.
       res.end(`retry: 10000\nevent: full\ndata: {"reason":"too many live board connections"}\n\n`);

@@ -29,8 +29,11 @@ export class DurationHistogram {
       series = { counts: new Array<number>(this.bucketsS.length + 1).fill(0), sum: 0, count: 0 };
       this.series.set(labelValue, series);
     }
-    const index = this.bucketsS.findIndex((bound) => seconds <= bound);
-    series.counts[index === -1 ? this.bucketsS.length : index]! += 1;
+    // A plain loop, not findIndex with a closure: this runs once per poll cycle of every device.
+    const buckets = this.bucketsS;
+    let index = 0;
+    while (index < buckets.length && seconds > buckets[index]!) index++;
+    series.counts[index]! += 1;
     series.sum += seconds;
     series.count += 1;
   }

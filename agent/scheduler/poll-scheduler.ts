@@ -32,6 +32,8 @@ interface DeviceLoop {
   inFlight: Promise<void> | null;
   /** Monotonic time of the next slot. */
   nextSlot: number;
+  /** The timer callback, made once per device rather than once per cycle. */
+  fire: () => void;
 }
 
 export interface PollSchedulerOptions {
@@ -48,21 +50,30 @@ export class PollScheduler {
   private lastProgress: number;
 
   constructor(private readonly options: PollSchedulerOptions) {
-    this.loops = options.devices.map((device) => ({
-      device,
-      stats: {
-        deviceId: device.driver.deviceId,
-        pollIntervalMs: device.pollIntervalMs,
-        cycles: 0,
-        missedSlots: 0,
-        lastCycleStartedAt: null,
-        lastCycleDurationMs: null,
-        polling: false,
-      },
-      timer: null,
-      inFlight: null,
-      nextSlot: 0,
-    }));
+    this.loops = options.devices.map((device) => {
+      const loop: DeviceLoop = {
+        device,
+        stats: {
+          deviceId: device.driver.deviceId,
+          pollIntervalMs: device.pollIntervalMs,
+          cycles: 0,
+          missedSlots: 0,
+          lastCycleStartedAt: null,
+          lastCycleDurationMs: null,
+          polling: false,
+        },
+        timer: null,
+        inFlight: null,
+        nextSlot: 0,
+        fire: () => {
+          loop.timer = null;
+          const cycle = this.runCycle(loop);
+          // Still polling unless the cycle ended synchronously (a driver that threw at once).
+          if (loop.stats.polling) loop.inFlight = cycle;
+        },
+      };
+      return loop;
+    });
     this.lastProgress = options.clock.monotonic();
   }
 
@@ -107,12 +118,7 @@ export class PollScheduler {
   private arm(loop: DeviceLoop): void {
     if (!this.running) return;
     const delay = Math.max(0, loop.nextSlot - this.options.clock.monotonic());
-    loop.timer = setTimeout(() => {
-      loop.timer = null;
-      loop.inFlight = this.runCycle(loop).finally(() => {
-        loop.inFlight = null;
-      });
-    }, delay);
+    loop.timer = setTimeout(loop.fire, delay);
   }
 
   private async runCycle(loop: DeviceLoop): Promise<void> {
@@ -136,6 +142,7 @@ export class PollScheduler {
       // Drivers promise never to throw; if one does, keep the loop alive and say so loudly.
       logger.error({ err: error, device: loop.device.driver.deviceId }, 'driver poll threw (a bug); polling continues');
     } finally {
+      loop.inFlight = null;
       const finishedMono = clock.monotonic();
       loop.stats.polling = false;
       loop.stats.cycles++;

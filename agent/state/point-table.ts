@@ -10,7 +10,7 @@
  */
 import type { Config } from '../../config/schema.js';
 import type { Clock } from '../model/clock.js';
-import type { PollCycle, Quality, Sample, SampleValue } from '../model/sample.js';
+import { QUALITIES, type PollCycle, type Quality, type SampleValue } from '../model/sample.js';
 
 export interface PointState {
   deviceId: string;
@@ -34,22 +34,48 @@ export interface DeviceState {
   staleAfterMs: number;
 }
 
-/** The published state plus the monotonic time it was last good, which decides freshness. */
-interface PointEntry {
-  state: PointState;
-  lastGoodMono: number | null;
+/** A point's fixed fields and its slot in the table's arrays. */
+interface PointSlot {
+  readonly deviceId: string;
+  readonly pointId: string;
+  readonly name: string | null;
+  readonly unit: string | null;
+  readonly staleAfterMs: number;
+  readonly index: number;
 }
 
 interface DeviceEntry {
   state: DeviceState;
   lastGoodMono: number | null;
+  /** Slot index by point id: looked up per sample, so no "device/point" key string is built per lookup. */
+  points: Map<string, number>;
 }
 
-const key = (deviceId: string, pointId: string) => `${deviceId}\u0000${pointId}`;
+/** In `others`: the value is the number in `numbers`. */
+const NUMBER = Symbol('number');
+const NONE = Number.NaN;
+const QUALITY_INDEX = Object.fromEntries(QUALITIES.map((quality, index) => [quality, index])) as Record<Quality, number>;
+const orNull = (n: number): number | null => (Number.isNaN(n) ? null : n);
 
 export class PointTable {
-  private readonly points = new Map<string, PointEntry>();
+  /** Every point in config order (snapshot()). */
+  private readonly slots: PointSlot[] = [];
   private readonly devices = new Map<string, DeviceEntry>();
+  /*
+   * The latest state of every point, by slot, in typed arrays: applying a cycle (1000 samples a
+   * second at ref-1k, 10 000 at 10 Hz) writes numbers in place and allocates nothing. Copying
+   * them into a state object per point boxed each number, and since the table lives for the
+   * process, every box survived into the old generation, there to be collected by full GCs. NaN
+   * stands for "none" in the time arrays.
+   */
+  private readonly ts: Float64Array;
+  private readonly lastGoodAt: Float64Array;
+  private readonly lastGoodMono: Float64Array;
+  private readonly quality: Uint8Array;
+  /** A good numeric value (the common case) lives here; `others` then holds NUMBER. */
+  private readonly numbers: Float64Array;
+  /** Any other value (null, a boolean, a string), or NUMBER. */
+  private readonly others: Array<SampleValue | typeof NUMBER>;
 
   constructor(
     config: Pick<Config, 'devices'>,
@@ -58,22 +84,21 @@ export class PointTable {
     for (const device of config.devices) {
       const staleAfterMs = device.staleAfterMs ?? device.pollIntervalMs * 3;
       const deviceState: DeviceState = { deviceId: device.id, system: device.system, lastCycleAt: null, lastGoodCycleAt: null, staleAfterMs };
-      this.devices.set(device.id, { state: deviceState, lastGoodMono: null });
+      const entry: DeviceEntry = { state: deviceState, lastGoodMono: null, points: new Map() };
+      this.devices.set(device.id, entry);
       for (const point of device.points) {
-        const state: PointState = {
-          deviceId: device.id,
-          pointId: point.id,
-          name: point.name ?? null,
-          unit: point.unit ?? null,
-          value: null,
-          quality: 'stale',
-          ts: null,
-          lastGoodAt: null,
-          staleAfterMs,
-        };
-        this.points.set(key(device.id, point.id), { state, lastGoodMono: null });
+        const index = this.slots.length;
+        this.slots.push({ deviceId: device.id, pointId: point.id, name: point.name ?? null, unit: point.unit ?? null, staleAfterMs, index });
+        entry.points.set(point.id, index);
       }
     }
+    const n = this.slots.length;
+    this.ts = new Float64Array(n).fill(NONE);
+    this.lastGoodAt = new Float64Array(n).fill(NONE);
+    this.lastGoodMono = new Float64Array(n).fill(NONE);
+    this.quality = new Uint8Array(n).fill(QUALITY_INDEX.stale);
+    this.numbers = new Float64Array(n);
+    this.others = new Array<SampleValue | typeof NUMBER>(n).fill(null);
   }
 
   apply(cycle: PollCycle): void {
@@ -82,10 +107,25 @@ export class PointTable {
     device.state.lastCycleAt = cycle.finishedAt;
     let lastGoodMono: number | null = null;
     for (const sample of cycle.samples) {
-      const point = this.points.get(key(sample.deviceId, sample.pointId));
-      if (!point) continue;
-      this.applySample(point, sample);
-      if (sample.quality === 'good' && (lastGoodMono === null || sample.mono > lastGoodMono)) lastGoodMono = sample.mono;
+      // A cycle carries its own device's samples; another device's sample still lands on its own point.
+      const points = sample.deviceId === cycle.deviceId ? device.points : this.devices.get(sample.deviceId)?.points;
+      const index = points?.get(sample.pointId);
+      if (index === undefined) continue;
+      this.ts[index] = sample.ts;
+      this.quality[index] = QUALITY_INDEX[sample.quality];
+      if (sample.quality === 'good') {
+        if (typeof sample.value === 'number') {
+          this.numbers[index] = sample.value;
+          this.others[index] = NUMBER;
+        } else {
+          this.others[index] = sample.value;
+        }
+        this.lastGoodAt[index] = sample.ts;
+        this.lastGoodMono[index] = sample.mono;
+        if (lastGoodMono === null || sample.mono > lastGoodMono) lastGoodMono = sample.mono;
+      } else {
+        this.others[index] = null;
+      }
     }
     if (lastGoodMono !== null) {
       device.state.lastGoodCycleAt = cycle.finishedAt;
@@ -96,12 +136,13 @@ export class PointTable {
   /** A copy of every point, with quality "stale" where the last good value is too old. */
   snapshot(): PointState[] {
     const now = this.clock.monotonic();
-    return [...this.points.values()].map((point) => this.view(point, now));
+    return this.slots.map((slot) => this.view(slot, now));
   }
 
+  /** A copy of the point's state, with quality "stale" where the last good value is too old. */
   get(deviceId: string, pointId: string): PointState | undefined {
-    const point = this.points.get(key(deviceId, pointId));
-    return point ? this.view(point, this.clock.monotonic()) : undefined;
+    const index = this.devices.get(deviceId)?.points.get(pointId);
+    return index === undefined ? undefined : this.view(this.slots[index]!, this.clock.monotonic());
   }
 
   deviceStates(): DeviceState[] {
@@ -114,21 +155,18 @@ export class PointTable {
     return [...this.devices.values()].filter((device) => !isFresh(device.lastGoodMono, device.state.staleAfterMs, now)).map((device) => ({ ...device.state }));
   }
 
-  private applySample(point: PointEntry, sample: Sample): void {
-    const { state } = point;
-    state.ts = sample.ts;
-    state.quality = sample.quality;
-    state.value = sample.quality === 'good' ? sample.value : null;
-    if (sample.quality === 'good') {
-      state.lastGoodAt = sample.ts;
-      point.lastGoodMono = sample.mono;
+  private view(slot: PointSlot, monoNow: number): PointState {
+    const i = slot.index;
+    const quality = QUALITIES[this.quality[i]!]!;
+    const ts = orNull(this.ts[i]!);
+    const lastGoodAt = orNull(this.lastGoodAt[i]!);
+    const { deviceId, pointId, name, unit, staleAfterMs } = slot;
+    if (quality === 'good' && !isFresh(orNull(this.lastGoodMono[i]!), staleAfterMs, monoNow)) {
+      return { deviceId, pointId, name, unit, value: null, quality: 'stale', ts, lastGoodAt, staleAfterMs };
     }
-  }
-
-  private view(point: PointEntry, monoNow: number): PointState {
-    const { state } = point;
-    if (state.quality === 'good' && !isFresh(point.lastGoodMono, state.staleAfterMs, monoNow)) return { ...state, value: null, quality: 'stale' };
-    return { ...state };
+    const other = this.others[i]!;
+    const value = quality !== 'good' ? null : other === NUMBER ? this.numbers[i]! : other;
+    return { deviceId, pointId, name, unit, value, quality, ts, lastGoodAt, staleAfterMs };
   }
 }
 

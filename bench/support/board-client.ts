@@ -1,5 +1,5 @@
 /**
- * One shaft-head screen: holds the board's live stream (GET /api/board/events, Server-Sent Events)
+ * One shaft-head screen: holds the board's live stream (GET /api/board/events?delta=people, Server-Sent Events, as the page asks for it)
  * open and counts what arrives. If the agent does not serve the board, says so.
  */
 import http from 'node:http';
@@ -18,7 +18,7 @@ export class BoardClient {
   /** Resolves once the stream is open or refused (never rejects). */
   open(port: number): Promise<BoardClientState> {
     return new Promise((resolve) => {
-      const request = http.get({ host: '127.0.0.1', port, path: '/api/board/events', headers: { accept: 'text/event-stream' } }, (res) => {
+      const request = http.get({ host: '127.0.0.1', port, path: '/api/board/events?delta=people', headers: { accept: 'text/event-stream' } }, (res) => {
         const type = String(res.headers['content-type'] ?? '');
         if (res.statusCode !== 200 || !type.startsWith('text/event-stream')) {
           this.state.status = `not served (HTTP ${res.statusCode} ${type || 'no content type'})`;

@@ -5,10 +5,12 @@
  *
  * This loop runs for every point of every cycle. It builds each sample as an object literal of one
  * fixed shape — no spreads, no closures per point — which measured about 4× faster than the
- * spread-based version (see bench/engine-overhead.ts).
+ * spread-based version (see bench/engine-overhead.ts). Numeric register points (the bulk of every
+ * map) are decoded without an intermediate result object (numericValue): at 10 Hz that was two
+ * short-lived objects per point, a visible share of the agent's allocations.
  */
 import type { Quality, Sample } from '../../agent/model/sample.js';
-import { decodePlannedPoint } from './decode-point.js';
+import { decodePlannedPoint, isNumericRegisterPoint, numericValue } from './decode-point.js';
 import { ExceptionCode, type ModbusResponse } from './protocol/pdu.js';
 import type { ReadBlock } from './read-plan.js';
 
@@ -41,6 +43,16 @@ export function blockSamples(
       const { response, receivedAt: ts, mono } = outcome;
       if (response.kind === 'exception') {
         samples.push({ deviceId, pointId, value: null, quality: 'exception', ts, mono, exceptionCode: response.exceptionCode });
+        continue;
+      }
+      const point = planned.point;
+      if (response.kind === 'registers' && isNumericRegisterPoint(point)) {
+        const value = numericValue(response.registers, planned.offset, point);
+        samples.push(
+          Number.isNaN(value)
+            ? { deviceId, pointId, value: null, quality: 'sensor_fault', ts, mono }
+            : { deviceId, pointId, value, quality: 'good', ts, mono },
+        );
         continue;
       }
       const decoded = decodePlannedPoint(planned, response);

@@ -4,10 +4,10 @@
  */
 import type { Quality } from '../../agent/model/sample.js';
 import type { PointConfig } from '../../config/schema.js';
-import { toEngineering } from './engineering.js';
+import { toEngineering, toEngineeringValue } from './engineering.js';
 import type { ModbusResponse } from './protocol/pdu.js';
 import type { PlannedPoint } from './read-plan.js';
-import { decodeBit, decodeRegisters, decodeString } from './values.js';
+import { decodeBit, decodeRegisters, decodeString, type RegisterValueType } from './values.js';
 
 export type DecodedPoint = { ok: true; value: number | boolean | string } | { ok: false; quality: Quality; reason: string };
 
@@ -20,6 +20,32 @@ export function decodePlannedPoint(planned: PlannedPoint, response: ModbusRespon
   }
   if (response.kind === 'registers') return decodeFromRegisters(response.registers, offset, point);
   return { ok: false, quality: 'framing_error', reason: `unexpected ${response.kind} response to a read` };
+}
+
+/** A number read from 1, 2 or 4 registers (not bool, bit or string): numericValue() decodes it. */
+export function isNumericRegisterPoint(point: PointConfig): point is PointConfig & { type: RegisterValueType } {
+  switch (point.type) {
+    case 'int16':
+    case 'uint16':
+    case 'int32':
+    case 'uint32':
+    case 'float32':
+    case 'float64':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * The engineering value of a numeric register point, without the result object decodePlannedPoint
+ * builds: this runs for every point of every cycle (block-samples.ts). NaN when the point has no
+ * valid reading — the raw value is NaN or infinite, or the 4–20 mA loop is out of its band — which
+ * decodePlannedPoint reports as sensor_fault with the reason; the same rules, in the same order.
+ */
+export function numericValue(registers: Uint16Array, offset: number, point: PointConfig & { type: RegisterValueType }): number {
+  const raw = decodeRegisters(registers, offset, point.type, point.byteOrder);
+  return Number.isFinite(raw) ? toEngineeringValue(raw, point) : Number.NaN;
 }
 
 function decodeFromRegisters(registers: Uint16Array, offset: number, point: PointConfig): DecodedPoint {

@@ -15,7 +15,24 @@ type Scaling = Pick<PointConfig, 'scale' | 'offset' | 'analog'>;
 /** raw → engineering: the analog map, or raw × scale + offset (raw untouched when that is the identity). */
 export function toEngineering(raw: number, point: Scaling): EngineeringResult {
   if (point.analog) return analogToEngineering(raw, point.analog);
-  return { ok: true, value: point.scale === 1 && point.offset === 0 ? raw : raw * point.scale + point.offset };
+  return { ok: true, value: scaled(raw, point) };
+}
+
+/**
+ * toEngineering without a result object, for the per-point poll path (block-samples.ts): NaN when
+ * the loop current is outside its band (the caller gives the sample quality sensor_fault). A
+ * finite raw value never maps to NaN otherwise (scale, offset and the analog span are finite and
+ * the span is not zero), so NaN cannot be mistaken for a reading.
+ */
+export function toEngineeringValue(raw: number, point: Scaling): number {
+  const analog = point.analog;
+  if (!analog) return scaled(raw, point);
+  return loopOutOfBand(raw, analog) ? Number.NaN : analogValue(raw, analog);
+}
+
+/** raw × scale + offset; raw untouched when that is the identity. */
+function scaled(raw: number, point: Scaling): number {
+  return point.scale === 1 && point.offset === 0 ? raw : raw * point.scale + point.offset;
 }
 
 /**
@@ -26,18 +43,26 @@ export function toEngineering(raw: number, point: Scaling): EngineeringResult {
  * A negative span (an inverted transmitter) flips both sides.
  */
 export function analogToEngineering(raw: number, analog: AnalogInputConfig): EngineeringResult {
-  const span = analog.rawAt20mA - analog.rawAt4mA;
-  const sign = Math.sign(span);
-  const d = (raw - analog.rawAt4mA) * sign;
-  const absSpan = Math.abs(span);
-  if (80 * d < -absSpan || 32 * d > 33 * absSpan) {
-    const mA = 4 + (16 * (raw - analog.rawAt4mA)) / span;
+  if (loopOutOfBand(raw, analog)) {
+    const mA = 4 + (16 * (raw - analog.rawAt4mA)) / (analog.rawAt20mA - analog.rawAt4mA);
     return {
       ok: false,
       reason: `loop current ${mA.toFixed(2)} mA (raw ${raw}) is outside ${LOOP_FAULT_BELOW_MA}–${LOOP_FAULT_ABOVE_MA} mA: broken wire, short or failed transmitter`,
     };
   }
-  return { ok: true, value: analog.low + ((raw - analog.rawAt4mA) / span) * (analog.high - analog.low) };
+  return { ok: true, value: analogValue(raw, analog) };
+}
+
+/** True when the loop current of `raw` is below 3.8 mA or above 20.5 mA (the band check above). */
+function loopOutOfBand(raw: number, analog: AnalogInputConfig): boolean {
+  const span = analog.rawAt20mA - analog.rawAt4mA;
+  const d = (raw - analog.rawAt4mA) * Math.sign(span);
+  const absSpan = Math.abs(span);
+  return 80 * d < -absSpan || 32 * d > 33 * absSpan;
+}
+
+function analogValue(raw: number, analog: AnalogInputConfig): number {
+  return analog.low + ((raw - analog.rawAt4mA) / (analog.rawAt20mA - analog.rawAt4mA)) * (analog.high - analog.low);
 }
 
 /** engineering → raw, the inverse of toEngineering (for writes). Not rounded: the caller checks it fits its type. */

@@ -13,7 +13,8 @@ export class RequestSlots {
   ) {}
 
   async run<T>(task: () => Promise<T>): Promise<T> {
-    await this.acquire();
+    const wait = this.acquire();
+    if (wait !== null) await wait;
     try {
       return await task();
     } finally {
@@ -21,16 +22,22 @@ export class RequestSlots {
     }
   }
 
-  private acquire(): Promise<void> {
+  /**
+   * Takes a slot: null when one was free (taken at once, nothing to await — the common case, kept
+   * free of promises because it runs for every request), else a promise that resolves when a slot
+   * passes to this caller, or rejects (nothing taken) when the wait queue is full. Every successful
+   * acquire must be followed by exactly one release().
+   */
+  acquire(): Promise<void> | null {
     if (this.inUse < this.slots) {
       this.inUse++;
-      return Promise.resolve();
+      return null;
     }
     if (this.waiting.length >= this.maxWaiting) return Promise.reject(new Error(`${this.maxWaiting} requests already waiting for this device`));
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  private release(): void {
+  release(): void {
     const next = this.waiting.shift();
     if (next) next(); // the slot passes straight to the next waiter
     else this.inUse--;

@@ -58,12 +58,14 @@ function toBigEndianBytes(registers: ArrayLike<number>, offset: number, count: n
  */
 const SCRATCH = Buffer.alloc(8);
 
-/** Decodes the raw value (before scale and offset) at `offset`. The caller has checked the length. */
+/**
+ * Decodes the raw value (before scale and offset) at `offset`. The caller has checked the length.
+ * Kept small (the error text is built elsewhere) so the optimizing compiler can inline it into the
+ * per-point loop: a call it cannot inline returns its number boxed, one object per point.
+ */
 export function decodeRegisters(registers: ArrayLike<number>, offset: number, type: RegisterValueType, order: ByteOrder): number {
   const count = registerCount(type);
-  if (offset < 0 || offset + count > registers.length) {
-    throw new RangeError(`${type} at register offset ${offset} needs ${count} register(s); the block has ${registers.length}`);
-  }
+  if (offset < 0 || offset + count > registers.length) throw outOfBlock(type, offset, count, registers.length);
   const reversed = wordsReversed(order);
   const swapped = bytesSwapped(order);
   for (let i = 0; i < count; i++) {
@@ -85,6 +87,10 @@ export function decodeRegisters(registers: ArrayLike<number>, offset: number, ty
     case 'float64':
       return bytes.readDoubleBE(0);
   }
+}
+
+function outOfBlock(type: RegisterValueType, offset: number, count: number, length: number): RangeError {
+  return new RangeError(`${type} at register offset ${offset} needs ${count} register(s); the block has ${length}`);
 }
 
 /** Encodes a raw value into registers in the given order (simulators, writes, tests). */

@@ -74,6 +74,27 @@ describe('shaft-head board in Chromium', () => {
     expect(await page.evaluate(() => performance.timeOrigin)).toBe(before); // same page, not reloaded
   });
 
+  it('follows people leaving and changing from patches, as a freshly loaded page shows them', async () => {
+    // The page asks for patches (people as changes only); a second page loaded afterwards starts
+    // from a full snapshot: both must show the very same table.
+    model.personLeaves(demoPerson(40, Date.now()).card);
+    const moved = { ...demoPerson(41, Date.now()), name: '赵六' };
+    model.personEnters(moved);
+    await expect.poll(() => page.locator('#people-body').textContent(), { timeout: 5_000 }).toContain('赵六');
+    // Every column but the time underground, which each page words at its own render time.
+    const rows = async (p: Page) => {
+      const texts: string[] = [];
+      for (const tr of await p.locator('#people-body tr').all()) texts.push((await tr.locator('td').allTextContents()).filter((_, i) => i !== 4).join('|'));
+      return texts.sort();
+    };
+    const fresh = await browser.context.newPage();
+    await fresh.goto(server.url);
+    await expect.poll(() => fresh.locator('#headcount-now').textContent()).toBe(await headcount());
+    await expect.poll(() => rows(page)).toEqual(await rows(fresh));
+    expect(board.stats().live.patchesSent).toBeGreaterThan(0); // the first page did follow patches
+    await fresh.close();
+  });
+
   it('refuses a wrong PIN and changes nothing', async () => {
     await page.locator(`[data-alarm-key="${CO_ALARM}"] button.ack`).click();
     await expect.poll(() => page.locator('#pin-dialog').isVisible()).toBe(true);

@@ -4,7 +4,7 @@
  * bytes are copied from the specification, not from the code.
  */
 import { describe, expect, it } from 'vitest';
-import { MbapDecoder, encodeMbap } from '../../drivers/modbus/protocol/mbap.js';
+import { MbapDecoder, encodeMbap, encodeMbapRequest } from '../../drivers/modbus/protocol/mbap.js';
 import {
   ExceptionCode,
   ModbusFramingError,
@@ -281,3 +281,67 @@ describe('MBAP framing', () => {
     expect(new MbapDecoder().push(encodeMbap(7, 1, pdu))).toHaveLength(1);
   });
 });
+
+describe('one-buffer framing and zero-copy decoding (the client\'s per-request path)', () => {
+  const requests: ModbusRequest[] = [
+    { fc: 1, address: 19, quantity: 19 },
+    { fc: 2, address: 0, quantity: 2000 },
+    { fc: 3, address: 107, quantity: 3 },
+    { fc: 4, address: 65530, quantity: 6 },
+    { fc: 5, address: 172, value: true },
+    { fc: 6, address: 1, value: 3 },
+    { fc: 15, address: 19, values: [true, false, true, true, false, false, true, true, true, false] },
+    { fc: 16, address: 1, values: [0x000a, 0x0102] },
+  ];
+  for (const request of requests) {
+    it(`frames function ${request.fc} exactly as encodeMbap(encodeRequest(…)) does`, () => {
+      // A dirty pool must not leak into the frame (function 15 packs bits into zeroed bytes).
+      Buffer.allocUnsafe(64).fill(0xff);
+      expect(encodeMbapRequest(0x1234, 17, request).toString('hex')).toBe(encodeMbap(0x1234, 17, encodeRequest(request)).toString('hex'));
+    });
+  }
+
+  it('refuses a bad request before framing it, as encodeRequest does', () => {
+    expect(() => encodeMbapRequest(1, 1, { fc: 3, address: 0, quantity: 126 })).toThrow(ModbusRequestError);
+    expect(() => encodeMbapRequest(1, 1, { fc: 16, address: 65535, values: [1, 2] })).toThrow(ModbusRequestError);
+  });
+
+  it('each() hands over the same frames as push(), the PDU as a view into the bytes received', () => {
+    const stream = Buffer.concat([encodeMbap(1, 1, hex('03 04 0001 0002')), encodeMbap(2, 9, hex('83 02')), encodeMbap(3, 1, hex('03 02 00ff'))]);
+    const viaPush = new MbapDecoder().push(Buffer.from(stream));
+    const viaEach: Array<{ transactionId: number; unitId: number; pdu: Buffer }> = [];
+    const decoder = new MbapDecoder();
+    const cut = 9;
+    for (const chunk of [stream.subarray(0, cut), stream.subarray(cut)]) {
+      decoder.each(chunk, (transactionId, unitId, pdu) => viaEach.push({ transactionId, unitId, pdu: Buffer.from(pdu) }));
+    }
+    expect(viaEach).toEqual(viaPush);
+    let view: Buffer | null = null;
+    new MbapDecoder().each(stream, (_t, _u, pdu) => (view ??= pdu));
+    expect(view!.buffer).toBe(stream.buffer); // no copy: the decoder hands out the received bytes
+  });
+
+  it('stops at once when the handler resets the decoder (a dropped connection), keeping nothing', () => {
+    const stream = Buffer.concat([encodeMbap(1, 1, hex('03 02 0001')), encodeMbap(2, 1, hex('03 02 0002')), encodeMbap(3, 1, hex('03 02 0003')).subarray(0, 5)]);
+    const decoder = new MbapDecoder();
+    const seen: number[] = [];
+    decoder.each(stream, (transactionId) => {
+      seen.push(transactionId);
+      decoder.reset();
+    });
+    expect(seen).toEqual([1]);
+    expect(decoder.pending).toBe(0);
+  });
+
+  it('a handler that throws leaves the decoder after its frame', () => {
+    const stream = Buffer.concat([encodeMbap(1, 1, hex('03 02 0001')), encodeMbap(2, 1, hex('03 02 0002'))]);
+    const decoder = new MbapDecoder();
+    expect(() =>
+      decoder.each(stream, () => {
+        throw new Error('handler bug');
+      }),
+    ).toThrow('handler bug');
+    expect(decoder.push(Buffer.alloc(0)).map((f) => f.transactionId)).toEqual([2]);
+  });
+});
+

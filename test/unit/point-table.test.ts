@@ -92,4 +92,85 @@ describe('point table', () => {
     expect(table.snapshot()[0]).toMatchObject({ quality: 'good' });
     expect(table.staleDevices()).toEqual([]);
   });
+
+  it('keeps numbers, booleans and strings as read, and hands out copies a caller may change', () => {
+    const mixed = configSchema.parse({
+      ...config,
+      devices: [
+        {
+          ...config.devices[0]!,
+          points: [
+            { id: 'ch4', table: 'input', address: 0, type: 'float32' },
+            { id: 'fan', table: 'coil', address: 0, type: 'bool' },
+            { id: 'tag', table: 'holding', address: 10, type: 'string', length: 4 },
+          ],
+        },
+      ],
+    });
+    const clock = manualClock();
+    const table = new PointTable(mixed, clock);
+    const cycle = (ch4: number | null, fan: boolean | null, tag: string | null, quality: 'good' | 'timeout' = 'good') => {
+      const ts = clock.now();
+      const mono = clock.monotonic();
+      table.apply({
+        deviceId: 'sm-1',
+        startedAt: ts,
+        finishedAt: ts,
+        samples: [
+          { deviceId: 'sm-1', pointId: 'ch4', value: ch4, quality, ts, mono },
+          { deviceId: 'sm-1', pointId: 'fan', value: fan, quality, ts, mono },
+          { deviceId: 'sm-1', pointId: 'tag', value: tag, quality, ts, mono },
+        ],
+      });
+    };
+    cycle(0.52, true, 'PT-100');
+    const first = table.snapshot();
+    expect(first.map((p) => p.value)).toEqual([0.52, true, 'PT-100']);
+    first[0]!.value = 99; // a copy: the table is not changed through it
+    expect(table.get('sm-1', 'ch4')).toMatchObject({ value: 0.52, quality: 'good' });
+    clock.advance(1000);
+    cycle(-1.25, false, '');
+    expect(table.snapshot().map((p) => p.value)).toEqual([-1.25, false, '']);
+    const goodAt = clock.now();
+    clock.advance(1000);
+    cycle(null, null, null, 'timeout');
+    expect(table.snapshot().map((p) => [p.value, p.quality, p.lastGoodAt])).toEqual([
+      [null, 'timeout', goodAt],
+      [null, 'timeout', goodAt],
+      [null, 'timeout', goodAt],
+    ]);
+    clock.advance(1000);
+    cycle(0, true, 'X');
+    expect(table.get('sm-1', 'ch4')).toMatchObject({ value: 0, quality: 'good', lastGoodAt: clock.now(), ts: clock.now() });
+    clock.advance(3001);
+    expect(table.snapshot().map((p) => [p.value, p.quality])).toEqual([
+      [null, 'stale'],
+      [null, 'stale'],
+      [null, 'stale'],
+    ]);
+  });
+
+  it('puts a sample of another device in a cycle on that device\'s point, and ignores unknown points', () => {
+    const two = configSchema.parse({
+      ...config,
+      devices: [...config.devices, { ...config.devices[0]!, id: 'sm-2', points: [{ id: 'co', table: 'input', address: 0, type: 'float32' }] }],
+    });
+    const clock = manualClock();
+    const table = new PointTable(two, clock);
+    const ts = clock.now();
+    table.apply({
+      deviceId: 'sm-1',
+      startedAt: ts,
+      finishedAt: ts,
+      samples: [
+        { deviceId: 'sm-1', pointId: 'ch4', value: 0.5, quality: 'good', ts, mono: 0 },
+        { deviceId: 'sm-2', pointId: 'co', value: 12, quality: 'good', ts, mono: 0 },
+        { deviceId: 'sm-1', pointId: 'nope', value: 1, quality: 'good', ts, mono: 0 },
+      ],
+    });
+    expect(table.get('sm-1', 'ch4')).toMatchObject({ value: 0.5 });
+    expect(table.get('sm-2', 'co')).toMatchObject({ value: 12 });
+    expect(table.get('sm-1', 'nope')).toBeUndefined();
+    expect(table.snapshot().map((p) => `${p.deviceId}/${p.pointId}`)).toEqual(['sm-1/ch4', 'sm-2/co']);
+  });
 });

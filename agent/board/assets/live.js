@@ -1,7 +1,9 @@
 // The live stream. EventSource reconnects by itself after an error; the watchdog also catches the
 // case it cannot see — a stream that stays open but goes silent (gateway hung, cable pulled) —
-// by expecting a heartbeat and reopening when none comes.
+// by expecting a heartbeat and reopening when none comes. The page asks for patches: a full
+// snapshot on connect, then each update with the people list as its changes only.
 import { EventSource, setInterval, setTimeout } from './globals.js';
+import { applyPatch } from './people-delta.js';
 
 const SILENCE_FACTOR = 2.5;
 const REOPEN_DELAY_MS = 2_000;
@@ -17,15 +19,30 @@ export function connectLive({ onSnapshot, onStatus }) {
     onStatus('live');
   };
 
+  // The last snapshot of this connection: patches are merged into it (people-delta.js).
+  let current = null;
+
   const open = () => {
-    source = new EventSource('/api/board/events');
+    current = null;
+    source = new EventSource('/api/board/events?delta=people');
     source.addEventListener('hello', (event) => {
       heartbeatMs = JSON.parse(event.data).heartbeatMs;
       alive();
     });
     source.addEventListener('snapshot', (event) => {
       alive();
-      onSnapshot(JSON.parse(event.data));
+      current = JSON.parse(event.data);
+      onSnapshot(current);
+    });
+    source.addEventListener('patch', (event) => {
+      // The gateway sends a snapshot before any patch on a connection; without one, start over.
+      if (current === null) {
+        reopen();
+        return;
+      }
+      alive();
+      current = applyPatch(current, JSON.parse(event.data));
+      onSnapshot(current);
     });
     source.addEventListener('heartbeat', alive);
     source.addEventListener('full', () => onStatus('full'));

@@ -96,6 +96,28 @@ export function isReadRequest(req: ModbusRequest): req is Extract<ModbusRequest,
 
 /** Encodes a request PDU (function code + data). Throws ModbusRequestError on out-of-range fields. */
 export function encodeRequest(req: ModbusRequest): Buffer {
+  const pdu = Buffer.allocUnsafe(requestLength(req));
+  writeRequest(req, pdu, 0);
+  return pdu;
+}
+
+/** The PDU length of `req` (function code + data), for framing it without a second buffer. */
+export function requestLength(req: ModbusRequest): number {
+  switch (req.fc) {
+    case 15:
+      return 6 + Math.ceil(req.values.length / 8);
+    case 16:
+      return 6 + req.values.length * 2;
+    default:
+      return 5;
+  }
+}
+
+/**
+ * Writes the request PDU of `req` into `target` at `offset` (requestLength(req) bytes), after the
+ * same range checks as encodeRequest. The transports frame it in place: one buffer per request.
+ */
+export function writeRequest(req: ModbusRequest, target: Buffer, offset: number): void {
   switch (req.fc) {
     case 1:
     case 2:
@@ -104,54 +126,50 @@ export function encodeRequest(req: ModbusRequest): Buffer {
       const max = req.fc <= 2 ? LIMITS.maxReadBits : LIMITS.maxReadRegisters;
       checkRange('quantity', req.quantity, 1, max);
       checkAddressSpan(req.address, req.quantity);
-      const pdu = Buffer.allocUnsafe(5);
-      pdu.writeUInt8(req.fc, 0);
-      pdu.writeUInt16BE(req.address, 1);
-      pdu.writeUInt16BE(req.quantity, 3);
-      return pdu;
+      target.writeUInt8(req.fc, offset);
+      target.writeUInt16BE(req.address, offset + 1);
+      target.writeUInt16BE(req.quantity, offset + 3);
+      return;
     }
     case 5: {
       checkAddressSpan(req.address, 1);
-      const pdu = Buffer.allocUnsafe(5);
-      pdu.writeUInt8(5, 0);
-      pdu.writeUInt16BE(req.address, 1);
-      pdu.writeUInt16BE(req.value ? 0xff00 : 0x0000, 3);
-      return pdu;
+      target.writeUInt8(5, offset);
+      target.writeUInt16BE(req.address, offset + 1);
+      target.writeUInt16BE(req.value ? 0xff00 : 0x0000, offset + 3);
+      return;
     }
     case 6: {
       checkAddressSpan(req.address, 1);
       checkRange('register value', req.value, 0, 0xffff);
-      const pdu = Buffer.allocUnsafe(5);
-      pdu.writeUInt8(6, 0);
-      pdu.writeUInt16BE(req.address, 1);
-      pdu.writeUInt16BE(req.value, 3);
-      return pdu;
+      target.writeUInt8(6, offset);
+      target.writeUInt16BE(req.address, offset + 1);
+      target.writeUInt16BE(req.value, offset + 3);
+      return;
     }
     case 15: {
       checkRange('quantity', req.values.length, 1, LIMITS.maxWriteBits);
       checkAddressSpan(req.address, req.values.length);
       const byteCount = Math.ceil(req.values.length / 8);
-      const pdu = Buffer.alloc(6 + byteCount);
-      pdu.writeUInt8(15, 0);
-      pdu.writeUInt16BE(req.address, 1);
-      pdu.writeUInt16BE(req.values.length, 3);
-      pdu.writeUInt8(byteCount, 5);
-      packBits(req.values, pdu, 6);
-      return pdu;
+      target.writeUInt8(15, offset);
+      target.writeUInt16BE(req.address, offset + 1);
+      target.writeUInt16BE(req.values.length, offset + 3);
+      target.writeUInt8(byteCount, offset + 5);
+      target.fill(0, offset + 6, offset + 6 + byteCount); // packBits only sets bits
+      packBits(req.values, target, offset + 6);
+      return;
     }
     case 16: {
       checkRange('quantity', req.values.length, 1, LIMITS.maxWriteRegisters);
       checkAddressSpan(req.address, req.values.length);
-      const pdu = Buffer.allocUnsafe(6 + req.values.length * 2);
-      pdu.writeUInt8(16, 0);
-      pdu.writeUInt16BE(req.address, 1);
-      pdu.writeUInt16BE(req.values.length, 3);
-      pdu.writeUInt8(req.values.length * 2, 5);
+      target.writeUInt8(16, offset);
+      target.writeUInt16BE(req.address, offset + 1);
+      target.writeUInt16BE(req.values.length, offset + 3);
+      target.writeUInt8(req.values.length * 2, offset + 5);
       req.values.forEach((value, i) => {
         checkRange(`register value [${i}]`, value, 0, 0xffff);
-        pdu.writeUInt16BE(value, 6 + i * 2);
+        target.writeUInt16BE(value, offset + 6 + i * 2);
       });
-      return pdu;
+      return;
     }
   }
 }

@@ -21,8 +21,8 @@ import type { DriverStats } from '../../driver.js';
 import { executeWrite } from '../../writes/execute-write.js';
 import type { WritableDriver, WriteResult, WriteValue } from '../../writes/write-result.js';
 import { AdaptiveReadPlan } from '../adaptive-read-plan.js';
-import { allFailed, blockSamples, type BlockOutcome, type FailedBlock } from '../block-samples.js';
-import { readBlockWithRetries, runReadPlan } from '../run-read-plan.js';
+import { allFailed, blockSamples, type FailedBlock } from '../block-samples.js';
+import { runReadPlan, type BlockReader } from '../run-read-plan.js';
 import { DriverCounters } from '../driver-counters.js';
 import { ModbusFramingError, exceptionName, type ModbusRequest, type ModbusResponse } from '../protocol/pdu.js';
 import { buildReadPlan, type ReadBlock } from '../read-plan.js';
@@ -48,6 +48,8 @@ export class ModbusRtuDriver implements WritableDriver {
   private readonly pointIds: readonly string[];
   private readonly backoff: Backoff;
   private readonly counters = new DriverCounters();
+  /** Built once: the read-plan walk calls it for every block of every cycle. */
+  private readonly reader: BlockReader;
   private skippedPolls = 0;
   /** Monotonic time before which the slave is not asked again. */
   private probeAt = 0;
@@ -72,6 +74,14 @@ export class ModbusRtuDriver implements WritableDriver {
     });
     this.plan = new AdaptiveReadPlan(initial, device.id, logger);
     this.backoff = new Backoff(options.backoffMinMs ?? Math.max(device.pollIntervalMs, 1000), options.backoffMaxMs ?? 30_000, options.random);
+    this.reader = {
+      send: (block) => this.send(block),
+      classify: (error, block) => this.classify(error, block),
+      /* Silence and a corrupted answer are worth another try; a missing port or full queue is not. */
+      retryable: (failure) => failure.quality === 'timeout' || failure.quality === 'framing_error',
+      retries: device.retries,
+      clock,
+    };
     bus.attach();
   }
 
@@ -96,7 +106,7 @@ export class ModbusRtuDriver implements WritableDriver {
       return allFailed(this.deviceId, this.pointIds, 'comm_error', this.now());
     }
     // One request at a time: the bus serializes anyway, and a slave answers one at a time.
-    const { outcomes, silent } = await runReadPlan(this.plan, (block) => this.readBlock(block), 1);
+    const { outcomes, silent } = await runReadPlan(this.plan, this.reader, 1);
     if (silent?.quality === 'timeout') this.backOff(silent);
     else if (!silent) this.backoff.reset();
     return blockSamples(this.deviceId, this.plan.blocks, outcomes, this.now());
@@ -159,16 +169,6 @@ export class ModbusRtuDriver implements WritableDriver {
       this.counters.exception(code, `${this.deviceId} (${this.endpoint}) function ${request.fc} at ${request.address}: exception ${code} (${exceptionName(code)})`);
     }
     return response;
-  }
-
-  private readBlock(block: ReadBlock): Promise<BlockOutcome> {
-    return readBlockWithRetries(
-      block,
-      this.device.retries,
-      async () => ({ kind: 'response', response: await this.send({ fc: block.fc, address: block.address, quantity: block.quantity }), receivedAt: this.clock.now(), mono: this.clock.monotonic() }),
-      (error, failed) => this.classify(error, failed),
-      /* Silence and a corrupted answer are worth another try; a missing port or full queue is not. */ (failure) => failure.quality === 'timeout' || failure.quality === 'framing_error',
-    );
   }
 
   private classify(error: unknown, block: ReadBlock): FailedBlock {

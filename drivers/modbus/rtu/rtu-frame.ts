@@ -8,7 +8,7 @@
  * count and write echoes again). Anything that fails is a ModbusFramingError: counted, discarded,
  * never turned into values.
  */
-import { ModbusFramingError, decodeResponse, encodeRequest, expectedResponseLength, type ModbusRequest, type ModbusResponse } from '../protocol/pdu.js';
+import { ModbusFramingError, decodeResponse, expectedResponseLength, requestLength, writeRequest, type ModbusRequest, type ModbusResponse } from '../protocol/pdu.js';
 import { crc16Modbus, hasValidCrc } from './crc16.js';
 
 /** Address + function + exception code + CRC. */
@@ -24,10 +24,10 @@ export function encodeRtuRequest(unitId: number, request: ModbusRequest): Buffer
   if (!Number.isInteger(unitId) || unitId < MIN_UNIT_ID || unitId > MAX_UNIT_ID) {
     throw new RangeError(`RTU slave address must be ${MIN_UNIT_ID}–${MAX_UNIT_ID}, got ${unitId}`);
   }
-  const pdu = encodeRequest(request);
-  const frame = Buffer.allocUnsafe(pdu.length + FRAME_OVERHEAD);
+  // The PDU is written into the frame itself: one buffer per request, no copy.
+  const frame = Buffer.allocUnsafe(requestLength(request) + FRAME_OVERHEAD);
+  writeRequest(request, frame, 1);
   frame.writeUInt8(unitId, 0);
-  pdu.copy(frame, 1);
   const crc = crc16Modbus(frame, 0, frame.length - 2);
   frame.writeUInt16LE(crc, frame.length - 2);
   return frame;

@@ -12,8 +12,8 @@ import type { DriverStats } from '../../driver.js';
 import { executeWrite } from '../../writes/execute-write.js';
 import type { WritableDriver, WriteResult, WriteValue } from '../../writes/write-result.js';
 import { AdaptiveReadPlan } from '../adaptive-read-plan.js';
-import { allFailed, blockSamples, type BlockOutcome, type FailedBlock } from '../block-samples.js';
-import { readBlockWithRetries, runReadPlan } from '../run-read-plan.js';
+import { allFailed, blockSamples, type FailedBlock } from '../block-samples.js';
+import { runReadPlan, type BlockReader } from '../run-read-plan.js';
 import { DriverCounters } from '../driver-counters.js';
 import { ModbusFramingError, exceptionName, type ModbusRequest, type ModbusResponse } from '../protocol/pdu.js';
 import { buildReadPlan, type ReadBlock } from '../read-plan.js';
@@ -39,6 +39,8 @@ export class ModbusTcpDriver implements WritableDriver {
   private readonly slots: RequestSlots;
   private readonly maxInflight: number;
   private readonly counters = new DriverCounters();
+  /** Built once: the read-plan walk calls it for every block of every cycle. */
+  private readonly reader: BlockReader;
   private nextConnectAttemptAt = 0;
   private silentCycles = 0;
   private closed = false;
@@ -68,6 +70,14 @@ export class ModbusTcpDriver implements WritableDriver {
     this.pointsById = new Map(device.points.map((point) => [point.id, point]));
     this.pointIds = device.points.map((point) => point.id);
     this.backoff = new Backoff(options.reconnectMinMs ?? 500, options.reconnectMaxMs ?? 30_000);
+    this.reader = {
+      send: (block) => this.send(block),
+      classify: (error, block) => this.classify(error, block),
+      /* Only silence is worth a retry within the cycle; a refused or broken connection is not. */
+      retryable: (failure) => failure.quality === 'timeout',
+      retries: device.retries,
+      clock,
+    };
   }
 
   /** The blocks read each cycle (after any illegal-address splits), for diagnostics and the coalescing benchmark. */
@@ -79,7 +89,7 @@ export class ModbusTcpDriver implements WritableDriver {
     if (!(await this.ensureConnected())) {
       return this.failAll('comm_error');
     }
-    const { outcomes, silent } = await runReadPlan(this.plan, (block) => this.readBlock(block), this.maxInflight);
+    const { outcomes, silent } = await runReadPlan(this.plan, this.reader, this.maxInflight);
     const deviceSilent = silent !== null;
 
     if (deviceSilent) {
@@ -157,8 +167,10 @@ export class ModbusTcpDriver implements WritableDriver {
   }
 
   /** One request through the device's slots, counted; throws the client's typed errors. */
-  private send(request: ModbusRequest): Promise<ModbusResponse> {
-    return this.slots.run(async () => {
+  private async send(request: ModbusRequest): Promise<ModbusResponse> {
+    const wait = this.slots.acquire();
+    if (wait !== null) await wait; // rejects when too many wait: nothing was taken, nothing to release
+    try {
       const started = this.clock.monotonic();
       this.counters.requests++;
       const response = await this.client.request(this.device.unitId, request, this.device.timeoutMs);
@@ -168,17 +180,9 @@ export class ModbusTcpDriver implements WritableDriver {
         this.counters.exception(code, `function ${request.fc} at ${request.address}: exception ${code} (${exceptionName(code)})`);
       }
       return response;
-    });
-  }
-
-  private readBlock(block: ReadBlock): Promise<BlockOutcome> {
-    return readBlockWithRetries(
-      block,
-      this.device.retries,
-      async () => ({ kind: 'response', response: await this.send({ fc: block.fc, address: block.address, quantity: block.quantity }), receivedAt: this.clock.now(), mono: this.clock.monotonic() }),
-      (error, failed) => this.classify(error, failed),
-      /* Only silence is worth a retry within the cycle; a refused or broken connection is not. */ (failure) => failure.quality === 'timeout',
-    );
+    } finally {
+      this.slots.release();
+    }
   }
 
   private classify(error: unknown, block: ReadBlock): FailedBlock {
