@@ -43,6 +43,7 @@ import { ShiftSchedule } from '../agent/people/shift-schedule.js';
 import { InterlockEngine, type InterlockInputs } from '../agent/rules/interlock-engine.js';
 import type { PointReading } from '../agent/rules/rule-types.js';
 import { packageRoot } from '../agent/runtime/package-info.js';
+import { meterMethod } from './support/method-meter.js';
 
 const PEOPLE = 500;
 const ANALOG_POINTS = 100;
@@ -122,25 +123,6 @@ measure('snapshot of every card + decide()', (now) => {
 });
 
 // --- the whole runtime at ref-1k --------------------------------------------------------------
-
-/** Bench-only: adds up the time spent in a private synchronous method of the runtime. */
-function meter(target: object, method: string): { calls: number; ms: number; times: number[] } {
-  const holder = target as Record<string, (...args: unknown[]) => unknown>;
-  const original = holder[method]!.bind(target);
-  const m = { calls: 0, ms: 0, times: [] as number[] };
-  holder[method] = (...a: unknown[]) => {
-    const began = performance.now();
-    try {
-      return original(...a);
-    } finally {
-      const took = performance.now() - began;
-      m.calls++;
-      m.ms += took;
-      m.times.push(took);
-    }
-  };
-  return m;
-}
 
 /** A simulated clock: wall and monotonic time advance together, only when the bench says. */
 class SimClock implements Clock {
@@ -223,8 +205,8 @@ async function runtimeAtRef1k(): Promise<void> {
     store,
     decisionCoalesceMs: 20,
   });
-  const decide = meter(runtime, 'decide');
-  const persist = meter(runtime, 'persist');
+  const decide = meterMethod(runtime, 'decide');
+  const persist = meterMethod(runtime, 'persist');
   const persistNow = (runtime as unknown as { persist(force: boolean): void }).persist.bind(runtime);
 
   // 500 eligible people from the roster, spread over the work zones; entry and exit readers from the layout.

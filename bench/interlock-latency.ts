@@ -28,6 +28,7 @@ import { Agent } from '../agent/runtime/agent.js';
 import { createLogger } from '../agent/runtime/logger.js';
 import { startRefLoad } from './support/ref-load.js';
 import { startSimulators, type RunningSimulators } from '../simulators/run.js';
+import { meterMethod } from './support/method-meter.js';
 
 const DEMO_CONFIG = fileURLToPath(new URL('../../config/examples/demo.yaml', import.meta.url));
 const PEOPLE = 500;
@@ -78,37 +79,6 @@ function benchConfig(sims: RunningSimulators, refPorts: number[], pollIntervalMs
     devices: [...mine, ...ref],
     interlocks,
   };
-}
-
-/**
- * Bench-only: wraps a private synchronous method of the runtime to add up the time spent in it.
- * Reaches past `private` on purpose (the agent exposes no such figure; nothing else must).
- */
-function meter(target: object, method: string): { calls: number; ms: number; times: number[]; reset(): void } {
-  const holder = target as Record<string, (...args: unknown[]) => unknown>;
-  const original = holder[method]!.bind(target);
-  const m = {
-    calls: 0,
-    ms: 0,
-    times: [] as number[],
-    reset() {
-      m.calls = 0;
-      m.ms = 0;
-      m.times = [];
-    },
-  };
-  holder[method] = (...args: unknown[]) => {
-    const began = performance.now();
-    try {
-      return original(...args);
-    } finally {
-      const took = performance.now() - began;
-      m.calls++;
-      m.ms += took;
-      m.times.push(took);
-    }
-  };
-  return m;
 }
 
 /** Bench-only: counts the state saves that reached the store (not the persist timer's no-ops). */
@@ -162,8 +132,8 @@ async function runLoad(label: string, pollIntervalMs: number, seconds: number, f
   const agent = new Agent(benchConfig(sims, ref.ports, pollIntervalMs, join(dir, 'store.db')), { clock: systemClock, logger: createLogger('fatal') });
   await agent.start();
   const runtime = agent.interlockRuntime!;
-  const decideMeter = meter(runtime, 'decide');
-  const persistMeter = meter(runtime, 'persist');
+  const decideMeter = meterMethod(runtime, 'decide');
+  const persistMeter = meterMethod(runtime, 'persist');
   const saves = countSaves((runtime as unknown as { deps: { store: object } }).deps.store);
   try {
     const ready = await waitUntil(() => out.read('entry_permit') === true && runtime.lastDecision?.headcount.total === PEOPLE, 30_000);

@@ -26,14 +26,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-interface OldSample {
-  deviceId: string;
-  pointId: string;
-  ts: number;
-  value: SampleValue;
-  quality: Quality;
-  exceptionCode?: number;
-}
+/** A sample as the old per-sample table held it: the same fields the store reads back. */
+type OldSample = StoredSample;
 
 /** A database at schema version 3 with `samples` written exactly as the old store's recordBatch did. */
 function buildVersion3(samples: readonly OldSample[]): void {
